@@ -1,0 +1,120 @@
+"""Safety invariants, checked as the run goes.
+
+Theory of operation
+-------------------
+Paxos promises safety, never progress, so these are the properties that must
+hold after *every* event, whatever the desert does:
+
+* agreement: no two caravans decide different campsites;
+* validity: a decided campsite was proposed by someone;
+* single choice: at most one value is ever chosen, where a value is chosen
+  when a phase-2 quorum of acceptors voted for it under one ballot (checked on
+  the acceptors' votes themselves, so it catches trouble before anyone learns);
+* promises never go down: an acceptor's promise only grows, across crash and
+  recovery too.
+
+The monitor is fed by the interpreter at exactly the events that can change
+each property, which is equivalent to re-checking everything after every
+event and costs almost nothing when nothing happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..protocol import AcceptorRecord, Ballot, format_ballot
+
+__all__ = ["INVARIANTS", "SafetyMonitor", "Violation"]
+
+INVARIANTS: dict[str, str] = {
+    "agreement": "no two caravans decide different campsites",
+    "validity": "every decided campsite was proposed",
+    "single-choice": "at most one campsite is chosen by a quorum of acceptor votes",
+    "promise-monotonic": "an acceptor's promise never goes down, across crashes too",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    invariant: str
+    t: int
+    message: str
+
+    @property
+    def rule(self) -> str:
+        return INVARIANTS[self.invariant]
+
+
+class SafetyMonitor:
+    __slots__ = ("chosen", "decisions", "phase2_quorum", "promises", "proposed", "votes")
+
+    def __init__(self, phase2_quorum: int) -> None:
+        self.phase2_quorum = phase2_quorum
+        self.proposed: set[str] = set()
+        self.decisions: dict[str, str] = {}  # caravan -> first campsite it decided
+        self.votes: dict[Ballot, dict[str, str]] = {}  # ballot -> acceptor -> value
+        self.chosen: dict[Ballot, str] = {}
+        self.promises: dict[str, Ballot] = {}  # highest promise each acceptor ever made
+
+    def copy(self) -> SafetyMonitor:
+        other = SafetyMonitor(self.phase2_quorum)
+        other.proposed = set(self.proposed)
+        other.decisions = dict(self.decisions)
+        other.votes = {b: dict(v) for b, v in self.votes.items()}
+        other.chosen = dict(self.chosen)
+        other.promises = dict(self.promises)
+        return other
+
+    def on_propose(self, value: str) -> None:
+        self.proposed.add(value)
+
+    def on_promise(self, t: int, node: str, promised: Ballot | None) -> Violation | None:
+        best = self.promises.get(node)
+        if best is None:
+            if promised is not None:
+                self.promises[node] = promised
+            return None
+        if promised is None or promised < best:
+            now = format_ballot(promised)
+            return Violation(
+                "promise-monotonic",
+                t,
+                f"{node} had promised {format_ballot(best)} but now follows {now}",
+            )
+        self.promises[node] = promised
+        return None
+
+    def on_persist(self, t: int, node: str, record: AcceptorRecord) -> Violation | None:
+        ballot, value = record.accepted_ballot, record.accepted_value
+        if ballot is None or value is None:
+            return None
+        voters = self.votes.setdefault(ballot, {})
+        if voters.get(node) == value:
+            return None
+        voters[node] = value
+        tally = sum(1 for v in voters.values() if v == value)
+        if tally < self.phase2_quorum or ballot in self.chosen:
+            return None
+        self.chosen[ballot] = value
+        for other_ballot, other_value in self.chosen.items():
+            if other_value != value:
+                return Violation(
+                    "single-choice",
+                    t,
+                    f"{value!r} was chosen under {format_ballot(ballot)} but {other_value!r} "
+                    f"had been chosen under {format_ballot(other_ballot)}",
+                )
+        return None
+
+    def on_decide(self, t: int, node: str, value: str) -> Violation | None:
+        if value not in self.proposed:
+            return Violation("validity", t, f"{node} decided {value!r}, which nobody proposed")
+        for other, other_value in self.decisions.items():
+            if other_value != value:
+                return Violation(
+                    "agreement",
+                    t,
+                    f"{node} decided {value!r} but {other} had decided {other_value!r}",
+                )
+        self.decisions.setdefault(node, value)
+        return None

@@ -1,0 +1,67 @@
+"""The ``desert-paxos`` command line.
+
+Each subcommand lives in its own module with a ``register(subparsers)``
+function; heavy libraries are imported inside the commands that need them, so
+``desert-paxos run calm-day --log-level quiet`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
+from . import _check, _magic, _replay, _run, _scenarios, _schema
+
+__all__ = ["main"]
+
+# Subcommand modules, in the order `--help` lists them.
+_COMMANDS = (_magic, _run, _replay, _scenarios, _check, _schema)
+
+_EPILOG = """\
+examples:
+  desert-paxos run                          tell the calm day, the default scenario
+  desert-paxos run sandstorm-minority --log-level debug
+  desert-paxos run my-desert.json --seed 7 --trace out.jsonl
+  desert-paxos replay out.jsonl             re-tell a saved trace
+  desert-paxos scenarios                    list the built-in scenarios
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="desert-paxos",
+        description="Paxos made visible: five caravans agree on a campsite while the desert fights them.",
+        epilog=_EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _COMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list:
+        args_list = ["magic"]
+    args = parser.parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(handler(args))
+    except CliError as exc:
+        print(f"desert-paxos {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,184 @@
+"""The narrator: an observer that tells events as they happen, at a log level.
+
+It reads only trace events. A caravan's riders sent at the same tick with the
+same message are told as one line ("sends riders to every caravan"), so a
+broadcast reads like one act of the story. Colour comes from rich, imported
+only when colour is wanted (a terminal, and ``NO_COLOR`` unset).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO, Any
+
+from ..check import INVARIANTS
+from ._voices import LEVELS, event_level, protocol_voice, story_voice
+
+__all__ = ["Narrator", "want_colour"]
+
+_STYLES = {
+    "propose": "bold cyan",
+    "adopt": "bold magenta",
+    "decide": "bold green",
+    "sandstorm": "yellow",
+    "calm": "yellow",
+    "crash": "bold red",
+    "recover": "green",
+    "violation": "bold white on red",
+    "drop": "red",
+    "deliver": "dim",
+    "timer": "dim",
+    "timer_set": "dim",
+    "timer_cancel": "dim",
+    "persist": "dim",
+    "note": "italic",
+}
+
+
+def want_colour(stream: IO[str]) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Narrator:
+    """Tell events at ``level`` ("quiet", "info", "debug" or "trace") on ``stream``."""
+
+    def __init__(self, level: str = "info", stream: IO[str] | None = None, colour: bool | None = None) -> None:
+        self.level = LEVELS[level]
+        self.stream = stream if stream is not None else sys.stdout
+        self.colour = want_colour(self.stream) if colour is None else colour
+        self._console: Any = None
+        self.header: dict[str, Any] = {}
+        self.caravans: list[str] = []
+        self._pending: list[dict[str, Any]] = []
+        self.decisions: dict[str, tuple[str, int]] = {}
+        self.violation: dict[str, Any] | None = None
+        self.end: dict[str, Any] | None = None
+
+    # -- output -------------------------------------------------------------
+
+    def _write(self, text: str, style: str | None = None) -> None:
+        if self.colour:
+            if self._console is None:
+                from rich.console import Console
+
+                self._console = Console(file=self.stream, highlight=False, soft_wrap=True)
+            self._console.print(text, style=style, markup=False)
+        else:
+            self.stream.write(text + "\n")
+
+    def _line(self, event: dict[str, Any], story: str, protocol: str) -> None:
+        t = event.get("t", 0)
+        if self.level >= LEVELS["debug"]:
+            text = f"t={t:>5}  {story:<72} │ {protocol}"
+        else:
+            text = f"t={t:>5}  {story}"
+        self._write(text, _STYLES.get(str(event.get("kind"))))
+
+    # -- the observer interface ----------------------------------------------
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "header":
+            self.header = event
+            self.caravans = list(event.get("caravans", []))
+            if self.level >= LEVELS["info"]:
+                title = f"Desert Paxos — {event.get('scenario')} (seed {event.get('seed')})"
+                self._write(title, "bold")
+                if event.get("description"):
+                    self._write(str(event["description"]), "italic")
+            return
+        if kind == "decide":
+            self.decisions.setdefault(str(event.get("node")), (str(event.get("value")), int(event["t"])))
+        elif kind == "violation":
+            self.violation = event
+        elif kind == "end":
+            self.end = event
+        if kind == "send" and event_level(event) <= self.level:
+            if self._pending and not self._same_broadcast(self._pending[0], event):
+                self.flush()
+            self._pending.append(event)
+            return
+        if event_level(event) > self.level:
+            return
+        self.flush()
+        self._line(event, story_voice(event), protocol_voice(event))
+
+    @staticmethod
+    def _same_broadcast(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return (
+            a["t"] == b["t"]
+            and a["src"] == b["src"]
+            and a.get("msg") == b.get("msg")
+            and "copy_of" not in b
+        )
+
+    def flush(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        first = pending[0]
+        if len(pending) == 1:
+            self._line(first, story_voice(first), protocol_voice(first))
+            return
+        dsts = [str(e["dst"]) for e in pending]
+        src = str(first["src"])
+        everyone = sorted(dsts) == sorted(self.caravans)
+        others = sorted(dsts) == sorted(c for c in self.caravans if c != src)
+        merged = dict(first, dst=dsts)
+        label = "all" if everyone else ("all others" if others else "{" + ",".join(dsts) + "}")
+        story = story_voice(merged, everyone=everyone)
+        if others:
+            story = story.replace(_join_names(dsts), "every other caravan")
+        self._line(first, story, protocol_voice(first, dst_label=label))
+
+    # -- the closing summary ---------------------------------------------------
+
+    def summary_lines(self) -> list[str]:
+        self.flush()
+        end = self.end or {}
+        lines: list[str] = []
+        if self.violation is not None:
+            v = self.violation
+            lines.append(f"SAFETY VIOLATED at t={v.get('t')}: {v.get('invariant')} — {v.get('message')}")
+        values = sorted({value for value, _ in self.decisions.values()})
+        if values:
+            first_t = min(t for _, t in self.decisions.values())
+            knowing = end.get("knowing")
+            known = f"{len(knowing)} of {len(self.caravans)}" if isinstance(knowing, list) else "?"
+            lines.append(
+                f"Decision: {' and '.join(values)} at t={first_t}; "
+                f"{known} caravans know it when the run ends at t={end.get('t', '?')} "
+                f"({end.get('reason', '?')})."
+            )
+        else:
+            lines.append(f"Decision: none by t={end.get('t', '?')} ({end.get('reason', '?')}).")
+        dropped = end.get("dropped") or {}
+        lost = sum(int(n) for n in dropped.values())
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
+        lines.append(
+            f"Messages: {end.get('sent', 0)} sent, {end.get('delivered', 0)} delivered, "
+            f"{lost} lost{f' ({detail})' if detail else ''}, {end.get('duplicated', 0)} duplicated."
+        )
+        status = "broken" if self.violation is not None else "all held"
+        lines.append(f"Invariants checked after every event: {', '.join(INVARIANTS)} — {status}.")
+        return lines
+
+    def print_summary(self, extra: list[str] | None = None) -> None:
+        lines = self.summary_lines() + (extra or [])
+        self._write("── summary " + "─" * 40, "bold")
+        for line in lines:
+            style = "bold red" if line.startswith(("SAFETY", "Expectation not met")) else None
+            self._write(line, style)
+
+
+def _join_names(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]

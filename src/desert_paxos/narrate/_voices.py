@@ -1,0 +1,243 @@
+"""The two voices: every trace event told as a caravan story and in protocol terms.
+
+Both voices read only trace events (plain dictionaries), never simulator
+internals, so a live run, a replayed trace and the REPL tell the same story.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "LEVELS",
+    "event_level",
+    "fmt_ballot",
+    "protocol_voice",
+    "story_voice",
+]
+
+LEVELS: dict[str, int] = {"quiet": 0, "info": 1, "debug": 2, "trace": 3}
+
+_INFO_KINDS = {"propose", "adopt", "decide", "sandstorm", "calm", "crash", "recover", "note"}
+_TRACE_KINDS = {"drop", "timer", "timer_set", "timer_cancel", "persist"}
+
+
+def event_level(event: dict[str, Any]) -> int:
+    """The lowest log level at which ``event`` is told (0 means always)."""
+    kind = event.get("kind")
+    if kind == "violation":
+        return 0
+    if kind in _INFO_KINDS:
+        return 1
+    if kind == "send":
+        msg_type = (event.get("msg") or {}).get("type")
+        return 2 if msg_type == "inquire" else 1
+    if kind in _TRACE_KINDS:
+        return 3
+    return 2
+
+
+def fmt_ballot(ballot: object) -> str:
+    if isinstance(ballot, list) and len(ballot) == 2:
+        return f"({ballot[0]}, {ballot[1]})"
+    return "none"
+
+
+def _round(ballot: object) -> str:
+    if isinstance(ballot, list) and len(ballot) == 2:
+        return str(ballot[0])
+    return "?"
+
+
+def _accepted_text(accepted: object) -> str:
+    if isinstance(accepted, dict):
+        return f"{accepted.get('value')} under {fmt_ballot(accepted.get('ballot'))}"
+    return "nothing yet"
+
+
+def _to(dst: str | list[str], everyone: bool) -> str:
+    if everyone:
+        return "every caravan"
+    if isinstance(dst, list):
+        if len(dst) == 1:
+            return dst[0]
+        return ", ".join(dst[:-1]) + " and " + dst[-1]
+    return dst
+
+
+def _message_story(src: str, dst: str | list[str], msg: dict[str, Any], everyone: bool) -> str:
+    to = _to(dst, everyone)
+    many = everyone or (isinstance(dst, list) and len(dst) > 1)
+    riders = "riders" if many else "a rider"
+    b = msg.get("ballot")
+    match msg.get("type"):
+        case "prepare":
+            return f"{src} sends {riders} to {to}: will you follow my banner, ballot {_round(b)}?"
+        case "promise":
+            acc = msg.get("accepted")
+            if isinstance(acc, dict):
+                return (
+                    f"{src} promises {to} to follow banner {fmt_ballot(b)}, and warns that it "
+                    f"already agreed to camp at {acc.get('value')} under {fmt_ballot(acc.get('ballot'))}."
+                )
+            return f"{src} promises {to} to follow banner {fmt_ballot(b)}; it has agreed to no campsite yet."
+        case "accept":
+            return f"{src} sends {riders} to {to}: camp at {msg.get('value')} under banner {fmt_ballot(b)}?"
+        case "accepted":
+            return f"{src} agrees to camp at {msg.get('value')} under banner {fmt_ballot(b)} and tells {to}."
+        case "nack":
+            return (
+                f"{src} refuses {to}: it already promised {fmt_ballot(msg.get('promised'))}, "
+                f"higher than {fmt_ballot(b)}."
+            )
+        case "decided":
+            return f"{src} sends {riders} to {to}: the caravans have chosen {msg.get('value')}."
+        case "inquire":
+            return f"{src} sends {riders} to {to}: has a campsite been chosen?"
+    return f"{src} sends {riders} to {to}."
+
+
+def _message_protocol(msg: dict[str, Any]) -> str:
+    b = fmt_ballot(msg.get("ballot"))
+    match msg.get("type"):
+        case "prepare":
+            return f"PREPARE {b}"
+        case "promise":
+            acc = msg.get("accepted")
+            if isinstance(acc, dict):
+                return f"PROMISE {b} accepted={fmt_ballot(acc.get('ballot'))}:{acc.get('value')!r}"
+            return f"PROMISE {b} accepted=none"
+        case "accept":
+            return f"ACCEPT {b} {msg.get('value')!r}"
+        case "accepted":
+            return f"ACCEPTED {b} {msg.get('value')!r}"
+        case "nack":
+            return f"NACK {b} promised={fmt_ballot(msg.get('promised'))}"
+        case "decided":
+            return f"DECIDED {b} {msg.get('value')!r}"
+        case "inquire":
+            return "INQUIRE"
+    return str(msg.get("type", "?")).upper()
+
+
+def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
+    """The caravan story of one event (``everyone``: a send merged into a broadcast)."""
+    kind = event.get("kind")
+    node = event.get("node", "?")
+    match kind:
+        case "send":
+            return _message_story(event["src"], event["dst"], event.get("msg") or {}, everyone)
+        case "deliver":
+            msg = event.get("msg") or {}
+            if msg.get("type") == "nack":
+                return (
+                    f"{event['dst']} hears {event['src']} refuse ballot {fmt_ballot(msg.get('ballot'))}: "
+                    f"{event['src']} already promised {fmt_ballot(msg.get('promised'))}; "
+                    f"{event['dst']} must climb past it."
+                )
+            return f"{event['src']}'s rider reaches {event['dst']}."
+        case "drop":
+            why = {
+                "loss": "the rider is lost in the dunes",
+                "sandstorm": "a sandstorm stands between them",
+                "crashed": f"{event.get('dst')} has collapsed",
+            }.get(str(event.get("reason")), str(event.get("reason")))
+            return f"The rider from {event.get('src')} to {event.get('dst')} never arrives: {why}."
+        case "propose":
+            return f"{node} wishes to camp at {event.get('value')} and raises its banner."
+        case "adopt":
+            own = event.get("own_value")
+            instead = f" instead of its own wish, {own}" if own and own != event.get("value") else ""
+            return (
+                f"{node} hears from {event.get('reported_by')} that {event.get('value')} was already "
+                f"accepted under {fmt_ballot(event.get('from_ballot'))}: it may be chosen, so {node} "
+                f"carries {event.get('value')} forward{instead}. This is the heart of Paxos safety."
+            )
+        case "decide":
+            return (
+                f"⛺ {node} knows the campsite: {event.get('value')} "
+                f"(chosen under banner {fmt_ballot(event.get('ballot'))})."
+            )
+        case "sandstorm":
+            groups = event.get("groups") or []
+            parts = " | ".join(", ".join(g) for g in groups)
+            return f"A sandstorm splits the desert: {parts}. No rider crosses between these groups."
+        case "calm":
+            return "The sandstorm settles: every path across the sand is open again."
+        case "crash":
+            return f"{node} collapses. It keeps only what it wrote down: its promise and its vote."
+        case "recover":
+            return (
+                f"{node} is back on its feet, remembering promise {fmt_ballot(event.get('promised'))} "
+                f"and vote {_accepted_text(event.get('accepted'))}."
+            )
+        case "timer":
+            if event.get("name") == "learn":
+                return f"{node} has waited long without news of a campsite."
+            return f"{node}'s patience with its banner runs out."
+        case "timer_set":
+            return f"{node} will check again at t={event.get('fire')} ({event.get('name')})."
+        case "timer_cancel":
+            return f"{node} stops waiting ({event.get('name')})."
+        case "persist":
+            return (
+                f"{node} writes in its logbook: promised {fmt_ballot(event.get('promised'))}, "
+                f"vote {_accepted_text(event.get('accepted'))}."
+            )
+        case "violation":
+            return f"SAFETY BROKEN ({event.get('invariant')}): {event.get('message')}"
+        case "note":
+            return str(event.get("text", ""))
+        case "end":
+            return "The day ends."
+    return f"{kind}"
+
+
+def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
+    """The protocol view of one event, e.g. ``Aghilas → Taziri  PREPARE (3, Aghilas)``."""
+    kind = event.get("kind")
+    node = event.get("node", "?")
+    match kind:
+        case "send":
+            dst = dst_label or event.get("dst")
+            return f"{event.get('src')} → {dst}  {_message_protocol(event.get('msg') or {})}"
+        case "deliver":
+            return f"deliver #{event.get('id')} {event.get('src')} → {event.get('dst')}  {_message_protocol(event.get('msg') or {})}"
+        case "drop":
+            return f"drop #{event.get('id')} {event.get('src')} → {event.get('dst')} ({event.get('reason')})"
+        case "propose":
+            return f"{node} propose {event.get('value')!r}"
+        case "adopt":
+            return (
+                f"{node} adopt {event.get('value')!r} from {fmt_ballot(event.get('from_ballot'))} "
+                f"(highest accepted in promises) for {fmt_ballot(event.get('ballot'))}"
+            )
+        case "decide":
+            return f"{node} DECIDE {event.get('value')!r} @ {fmt_ballot(event.get('ballot'))}"
+        case "sandstorm":
+            return "partition " + " | ".join("{" + ",".join(g) + "}" for g in event.get("groups") or [])
+        case "calm":
+            return "partition healed"
+        case "crash":
+            return f"crash {node}"
+        case "recover":
+            return f"recover {node} promised={fmt_ballot(event.get('promised'))}"
+        case "timer":
+            return f"timer {node}.{event.get('name')} fires"
+        case "timer_set":
+            return f"timer {node}.{event.get('name')} set for t={event.get('fire')}"
+        case "timer_cancel":
+            return f"timer {node}.{event.get('name')} cancelled"
+        case "persist":
+            acc = event.get("accepted")
+            accepted = (
+                f"{fmt_ballot(acc.get('ballot'))}:{acc.get('value')!r}" if isinstance(acc, dict) else "none"
+            )
+            return f"persist {node} promised={fmt_ballot(event.get('promised'))} accepted={accepted}"
+        case "violation":
+            return f"VIOLATION {event.get('invariant')}: {event.get('rule')}"
+        case "note":
+            return f"note {node}"
+        case "end":
+            return f"end ({event.get('reason')})"
+    return str(kind)

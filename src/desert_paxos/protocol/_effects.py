@@ -1,0 +1,74 @@
+"""Effects: what a caravan asks the world to do.
+
+Theory of operation
+-------------------
+A caravan never touches the network, the clock, the disk or a random number
+generator. Each handler returns a list of effects and the interpreter (the
+simulator, the REPL, the model checker, later a real network) applies them in
+order. Order matters for one rule of Paxos: an acceptor must make its promise
+or vote durable *before* anyone can hear of it, so ``Persist`` always comes
+before the ``Send`` of the ``Promise`` or ``Accepted`` that depends on it.
+
+``SetTimer`` carries a range instead of a duration: the interpreter draws the
+actual delay (randomized backoff is what breaks dueling proposers' livelock),
+so the core stays free of randomness. ``Adopt`` changes nothing in the world;
+it records the moment a proposer takes over another proposal's value, the
+heart of Paxos safety, so every view of a run can tell it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._ballot import Ballot
+from ._durable import AcceptorRecord
+from ._messages import Message
+
+__all__ = ["Adopt", "CancelTimer", "Decide", "Effect", "Persist", "Send", "SetTimer"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Send:
+    dst: str
+    msg: Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetTimer:
+    """Arm (or re-arm) the named timer to fire after ``low``..``high`` ticks."""
+
+    name: str
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelTimer:
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Persist:
+    """Write the acceptor's durable record before any message that depends on it."""
+
+    record: AcceptorRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decide:
+    ballot: Ballot
+    value: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Adopt:
+    """A proposer takes the value reported under ``from_ballot`` instead of its own wish."""
+
+    ballot: Ballot
+    value: str
+    from_ballot: Ballot
+    reported_by: str
+    own_value: str | None
+
+
+Effect = Send | SetTimer | CancelTimer | Persist | Decide | Adopt

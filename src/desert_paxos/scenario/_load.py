@@ -1,0 +1,498 @@
+"""Reading scenario files: JSON or TOML in, a :class:`Scenario` or every error out.
+
+Validation collects *all* problems before giving up, each with the path inside
+the document (``timeline[2].crash``) and what would be right, so a learner can
+fix a file in one go. Nothing here raises anything but :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..protocol import DEFAULT_CARAVANS, VARIANTS
+from ._model import (
+    DEFAULT_UNTIL,
+    Delay,
+    Expectation,
+    Link,
+    Network,
+    Proposal,
+    Scenario,
+    TimelineEvent,
+    Timing,
+)
+
+__all__ = ["ScenarioError", "load_scenario_file", "parse_scenario_text", "scenario_from_data"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '(top level)'}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """Every problem found in one scenario source, ready to print."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        head = f"{self.source}: {count} problem{'s' if count != 1 else ''} in this scenario"
+        return "\n".join([head, *(f"  {self.source}: {p}" for p in self.problems)])
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: object) -> str:
+    match value:
+        case None:
+            return "null"
+        case bool():
+            return "a boolean"
+        case int():
+            return "an integer"
+        case float():
+            return "a number"
+        case str():
+            return "a string"
+        case list():
+            return "a list"
+        case dict():
+            return "an object"
+    return type(value).__name__
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def obj(self, data: object, path: str, allowed: tuple[str, ...]) -> dict[str, Any] | None:
+        if not isinstance(data, dict):
+            self.fail(path, f"expected an object, got {_kind(data)}")
+            return None
+        for key in data:
+            if key not in allowed:
+                hint = ", ".join(allowed)
+                self.fail(_join(path, str(key)), f"unknown key {key!r} (allowed here: {hint})")
+        return data
+
+    def get(
+        self,
+        data: dict[str, Any],
+        path: str,
+        key: str,
+        convert: Callable[[object, str], T | None],
+        default: T,
+    ) -> T:
+        if key not in data:
+            return default
+        value = convert(data[key], _join(path, key))
+        return default if value is None else value
+
+    def integer(self, value: object, path: str, minimum: int = 0) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"expected a whole number >= {minimum}, got {_kind(value)}")
+            return None
+        if value < minimum:
+            what = "negative times are not allowed" if minimum == 0 else f"must be >= {minimum}"
+            self.fail(path, f"{value} is too small: {what}")
+            return None
+        return value
+
+    def time(self, value: object, path: str) -> int | None:
+        return self.integer(value, path, 0)
+
+    def positive(self, value: object, path: str) -> int | None:
+        return self.integer(value, path, 1)
+
+    def probability(self, value: object, path: str) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, f"expected a probability between 0 and 1, got {_kind(value)}")
+            return None
+        if not (0.0 <= float(value) <= 1.0) or math.isnan(float(value)):
+            self.fail(path, f"probability {value} is outside [0, 1]")
+            return None
+        return float(value)
+
+    def text(self, value: object, path: str) -> str | None:
+        if not isinstance(value, str):
+            self.fail(path, f"expected a string, got {_kind(value)}")
+            return None
+        return value
+
+    def name(self, value: object, path: str) -> str | None:
+        text = self.text(value, path)
+        if text is not None and not text.strip():
+            self.fail(path, "a name must not be empty")
+            return None
+        return text
+
+
+def _caravan_ref(v: _Validator, value: object, path: str, caravans: tuple[str, ...]) -> str | None:
+    name = v.text(value, path)
+    if name is None:
+        return None
+    if name not in caravans:
+        v.fail(path, f"unknown caravan {name!r} (caravans: {', '.join(caravans)})")
+        return None
+    return name
+
+
+def _delay(v: _Validator, data: object, path: str) -> Delay | None:
+    d = v.obj(data, path, ("min", "max", "mean"))
+    if d is None:
+        return None
+    if "mean" in d:
+        if "min" in d or "max" in d:
+            v.fail(path, "give either min and max (uniform) or mean (exponential), not both")
+            return None
+        mean = d["mean"]
+        if isinstance(mean, bool) or not isinstance(mean, int | float) or not mean > 0:
+            v.fail(_join(path, "mean"), f"expected a positive number of ticks, got {mean!r}")
+            return None
+        return Delay(kind="exponential", mean=float(mean))
+    if "min" not in d or "max" not in d:
+        v.fail(path, 'a delay is {"min": A, "max": B} (uniform) or {"mean": M} (exponential)')
+        return None
+    low = v.time(d["min"], _join(path, "min"))
+    high = v.time(d["max"], _join(path, "max"))
+    if low is None or high is None:
+        return None
+    if low > high:
+        v.fail(path, f"min {low} is greater than max {high}")
+        return None
+    return Delay(kind="uniform", low=low, high=high)
+
+
+def _network(v: _Validator, data: object, caravans: tuple[str, ...]) -> Network:
+    path = "network"
+    d = v.obj(data, path, ("delay", "loss", "duplicate", "links"))
+    if d is None:
+        return Network()
+    delay = v.get(d, path, "delay", lambda x, p: _delay(v, x, p), Delay())
+    loss = v.get(d, path, "loss", v.probability, 0.0)
+    duplicate = v.get(d, path, "duplicate", v.probability, 0.0)
+    links: list[Link] = []
+    raw_links = d.get("links", [])
+    if not isinstance(raw_links, list):
+        v.fail(_join(path, "links"), f"expected a list of links, got {_kind(raw_links)}")
+        raw_links = []
+    for i, raw in enumerate(raw_links):
+        lp = _join(_join(path, "links"), i)
+        ld = v.obj(raw, lp, ("from", "to", "delay", "loss", "duplicate"))
+        if ld is None:
+            continue
+        for key in ("from", "to"):
+            if key not in ld:
+                v.fail(lp, f"a link needs {key!r}")
+        src = _caravan_ref(v, ld["from"], _join(lp, "from"), caravans) if "from" in ld else None
+        dst = _caravan_ref(v, ld["to"], _join(lp, "to"), caravans) if "to" in ld else None
+        ldelay = _delay(v, ld["delay"], _join(lp, "delay")) if "delay" in ld else None
+        lloss = v.probability(ld["loss"], _join(lp, "loss")) if "loss" in ld else None
+        ldup = v.probability(ld["duplicate"], _join(lp, "duplicate")) if "duplicate" in ld else None
+        if src is not None and dst is not None:
+            links.append(Link(src=src, dst=dst, delay=ldelay, loss=lloss, duplicate=ldup))
+    return Network(delay=delay, loss=loss, duplicate=duplicate, links=tuple(links))
+
+
+def _range(v: _Validator, data: object, path: str, default: tuple[int, int]) -> tuple[int, int]:
+    d = v.obj(data, path, ("min", "max"))
+    if d is None:
+        return default
+    low = v.get(d, path, "min", v.positive, default[0])
+    high = v.get(d, path, "max", v.positive, default[1])
+    if low > high:
+        v.fail(path, f"min {low} is greater than max {high}")
+        return default
+    return (low, high)
+
+
+def _timing(v: _Validator, data: object) -> Timing:
+    path = "timing"
+    d = v.obj(data, path, ("phase_timeout", "backoff", "patience"))
+    if d is None:
+        return Timing()
+    base = Timing()
+    timeout = v.get(d, path, "phase_timeout", v.positive, base.phase_timeout)
+    backoff = (base.backoff_min, base.backoff_max)
+    if "backoff" in d:
+        backoff = _range(v, d["backoff"], _join(path, "backoff"), backoff)
+    patience = (base.patience_min, base.patience_max)
+    if "patience" in d:
+        patience = _range(v, d["patience"], _join(path, "patience"), patience)
+    return Timing(
+        phase_timeout=timeout,
+        backoff_min=backoff[0],
+        backoff_max=backoff[1],
+        patience_min=patience[0],
+        patience_max=patience[1],
+    )
+
+
+def _caravans(v: _Validator, data: dict[str, Any]) -> tuple[str, ...]:
+    if "caravans" not in data:
+        return DEFAULT_CARAVANS
+    raw = data["caravans"]
+    if not isinstance(raw, list) or not raw:
+        v.fail("caravans", f"expected a non-empty list of names, got {_kind(raw)}")
+        return DEFAULT_CARAVANS
+    names: list[str] = []
+    for i, item in enumerate(raw):
+        name = v.name(item, _join("caravans", i))
+        if name is None:
+            continue
+        if name in names:
+            v.fail(_join("caravans", i), f"duplicate caravan {name!r}: every caravan needs its own name")
+            continue
+        names.append(name)
+    return tuple(names) if names else DEFAULT_CARAVANS
+
+
+def _proposals(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[Proposal, ...]:
+    if not isinstance(data, list):
+        v.fail("proposals", f"expected a list of proposals, got {_kind(data)}")
+        return ()
+    out: list[Proposal] = []
+    for i, raw in enumerate(data):
+        path = _join("proposals", i)
+        d = v.obj(raw, path, ("at", "caravan", "campsite"))
+        if d is None:
+            continue
+        missing = [k for k in ("at", "caravan", "campsite") if k not in d]
+        if missing:
+            v.fail(path, f"a proposal needs {', '.join(repr(m) for m in missing)}")
+            continue
+        at = v.time(d["at"], _join(path, "at"))
+        caravan = _caravan_ref(v, d["caravan"], _join(path, "caravan"), caravans)
+        campsite = v.name(d["campsite"], _join(path, "campsite"))
+        if at is not None and caravan is not None and campsite is not None:
+            out.append(Proposal(at=at, caravan=caravan, campsite=campsite))
+    return tuple(out)
+
+
+_TIMELINE_KINDS = ("sandstorm", "calm", "crash", "recover")
+
+
+def _sandstorm(
+    v: _Validator, raw: object, path: str, caravans: tuple[str, ...]
+) -> tuple[tuple[str, ...], ...] | None:
+    if not isinstance(raw, list) or not raw:
+        v.fail(path, 'a sandstorm is a list of groups, e.g. [["Aghilas", "Taziri"], ["Itri"]]')
+        return None
+    seen: set[str] = set()
+    groups: list[tuple[str, ...]] = []
+    ok = True
+    for gi, group in enumerate(raw):
+        gpath = _join(path, gi)
+        if not isinstance(group, list) or not group:
+            v.fail(gpath, f"a group is a non-empty list of caravan names, got {_kind(group)}")
+            ok = False
+            continue
+        names: list[str] = []
+        for ni, item in enumerate(group):
+            name = _caravan_ref(v, item, _join(gpath, ni), caravans)
+            if name is None:
+                ok = False
+                continue
+            if name in seen:
+                v.fail(_join(gpath, ni), f"{name!r} is named twice in this sandstorm")
+                ok = False
+                continue
+            seen.add(name)
+            names.append(name)
+        groups.append(tuple(names))
+    return tuple(groups) if ok else None
+
+
+def _timeline(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[TimelineEvent, ...]:
+    if not isinstance(data, list):
+        v.fail("timeline", f"expected a list of events, got {_kind(data)}")
+        return ()
+    out: list[TimelineEvent] = []
+    for i, raw in enumerate(data):
+        path = _join("timeline", i)
+        d = v.obj(raw, path, ("at", *_TIMELINE_KINDS))
+        if d is None:
+            continue
+        kinds = [k for k in _TIMELINE_KINDS if k in d]
+        if "at" not in d:
+            v.fail(path, "an event needs 'at' (the tick it happens)")
+        if len(kinds) != 1:
+            v.fail(path, "an event is exactly one of: " + ", ".join(_TIMELINE_KINDS))
+            continue
+        at = v.time(d["at"], _join(path, "at")) if "at" in d else None
+        kind = kinds[0]
+        kpath = _join(path, kind)
+        match kind:
+            case "sandstorm":
+                groups = _sandstorm(v, d[kind], kpath, caravans)
+                if at is not None and groups is not None:
+                    out.append(TimelineEvent(at=at, kind=kind, groups=groups))
+            case "calm":
+                if d[kind] is not True:
+                    v.fail(kpath, f"write \"calm\": true, got {d[kind]!r}")
+                elif at is not None:
+                    out.append(TimelineEvent(at=at, kind=kind))
+            case _:
+                caravan = _caravan_ref(v, d[kind], kpath, caravans)
+                if at is not None and caravan is not None:
+                    out.append(TimelineEvent(at=at, kind=kind, caravan=caravan))
+    return tuple(out)
+
+
+def _quorums(
+    v: _Validator, d: dict[str, Any], n: int, variant: str
+) -> tuple[int | None, int | None, int | None]:
+    quorum = v.get(d, "", "quorum", v.positive, None) if "quorum" in d else None
+    q1 = q2 = None
+    if "quorums" in d:
+        qd = v.obj(d["quorums"], "quorums", ("phase1", "phase2"))
+        if qd is not None:
+            q1 = v.get(qd, "quorums", "phase1", v.positive, None) if "phase1" in qd else None
+            q2 = v.get(qd, "quorums", "phase2", v.positive, None) if "phase2" in qd else None
+    majority = n // 2 + 1
+    for path, q in (("quorum", quorum), ("quorums.phase1", q1), ("quorums.phase2", q2)):
+        if q is not None and q > n:
+            v.fail(path, f"quorum {q} is larger than the {n} caravans")
+    eff1 = q1 or quorum or majority
+    eff2 = q2 or quorum or majority
+    if eff1 <= n and eff2 <= n and eff1 + eff2 <= n and variant == "paxos":
+        v.fail(
+            "quorum" if quorum is not None and q1 is None and q2 is None else "quorums",
+            f"quorums of {eff1} (phase 1) and {eff2} (phase 2) out of {n} need not meet; "
+            f'Paxos needs phase1 + phase2 > {n} (set "variant": "small-quorums" to watch it break)',
+        )
+    return quorum, q1, q2
+
+
+_TOP_KEYS = (
+    "$schema",
+    "name",
+    "description",
+    "seed",
+    "caravans",
+    "quorum",
+    "quorums",
+    "variant",
+    "network",
+    "timing",
+    "proposals",
+    "timeline",
+    "until",
+    "expect",
+)
+
+
+def scenario_from_data(data: object, source: str, default_name: str = "unnamed") -> Scenario:
+    """Validate a parsed document; raises :class:`ScenarioError` listing every problem."""
+    v = _Validator()
+    d = v.obj(data, "", _TOP_KEYS)
+    if d is None:
+        raise ScenarioError(source, v.problems)
+    name = v.get(d, "", "name", v.name, default_name)
+    description = v.get(d, "", "description", v.text, "")
+    seed = v.get(d, "", "seed", v.time, 0)
+    caravans = _caravans(v, d)
+    variant = v.get(d, "", "variant", v.text, "paxos")
+    if variant not in VARIANTS:
+        v.fail("variant", f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
+        variant = "paxos"
+    quorum, q1, q2 = _quorums(v, d, len(caravans), variant)
+    network = _network(v, d["network"], caravans) if "network" in d else Network()
+    timing = _timing(v, d["timing"]) if "timing" in d else Timing()
+    if "proposals" not in d:
+        v.fail("proposals", "missing: say who proposes which campsite when, e.g. "
+               '[{"at": 0, "caravan": "Aghilas", "campsite": "Oasis of Siwa"}]')
+    proposals = _proposals(v, d["proposals"], caravans) if "proposals" in d else ()
+    timeline = _timeline(v, d["timeline"], caravans) if "timeline" in d else ()
+    until = v.get(d, "", "until", v.positive, DEFAULT_UNTIL)
+    expect = Expectation()
+    if "expect" in d:
+        ed = v.obj(d["expect"], "expect", ("decided",))
+        if ed is not None and "decided" in ed:
+            decided = v.name(ed["decided"], "expect.decided")
+            expect = Expectation(decided=decided)
+    for i, p in enumerate(proposals):
+        if p.at > until:
+            v.fail(_join(_join("proposals", i), "at"), f"tick {p.at} is after until={until}")
+    for i, e in enumerate(timeline):
+        if e.at > until:
+            v.fail(_join(_join("timeline", i), "at"), f"tick {e.at} is after until={until}")
+    if v.problems:
+        raise ScenarioError(source, v.problems)
+    return Scenario(
+        name=name,
+        description=description,
+        seed=seed,
+        caravans=caravans,
+        quorum=quorum,
+        phase1_quorum=q1,
+        phase2_quorum=q2,
+        variant=variant,
+        network=network,
+        timing=timing,
+        proposals=proposals,
+        timeline=timeline,
+        until=until,
+        expect=expect,
+    )
+
+
+def parse_scenario_text(text: str, source: str, fmt: str, default_name: str = "unnamed") -> Scenario:
+    """Parse ``text`` as ``fmt`` ("json" or "toml") and validate it."""
+    data: object
+    if fmt == "toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(source, [Problem("", f"not valid TOML: {exc}")]) from None
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise ScenarioError(source, [Problem("", f"not valid JSON at {where}: {exc.msg}")]) from None
+    return scenario_from_data(data, source, default_name)
+
+
+def load_scenario_file(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (``.toml`` is TOML, anything else JSON)."""
+    p = Path(path)
+    source = str(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(source, [Problem("", "no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError(source, [Problem("", "this is a directory, not a scenario file")]) from None
+    except OSError as exc:
+        raise ScenarioError(source, [Problem("", f"cannot read it: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(source, [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
+    fmt = "toml" if p.suffix.lower() == ".toml" else "json"
+    return parse_scenario_text(text, source, fmt, default_name=p.stem)

@@ -1,0 +1,161 @@
+"""The JSON Schema of scenario files, for editors (``desert-paxos schema``).
+
+The loader in ``_load.py`` is the authority (it also checks what a schema
+cannot, such as caravan names that must exist); a test keeps the two in step
+by validating every built-in and a set of bad documents against both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..protocol import VARIANTS
+
+__all__ = ["scenario_json_schema"]
+
+_NAME = {"type": "string", "minLength": 1, "pattern": "\\S"}
+_TICK = {"type": "integer", "minimum": 0}
+_POSITIVE = {"type": "integer", "minimum": 1}
+_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
+_DELAY = {
+    "description": "Uniform {min, max} ticks, or exponential {mean} ticks.",
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"min": _TICK, "max": _TICK},
+            "required": ["min", "max"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"mean": {"type": "number", "exclusiveMinimum": 0}},
+            "required": ["mean"],
+            "additionalProperties": False,
+        },
+    ],
+}
+_RANGE = {
+    "type": "object",
+    "properties": {"min": _POSITIVE, "max": _POSITIVE},
+    "additionalProperties": False,
+}
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Desert Paxos scenario",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["proposals"],
+        "properties": {
+            "$schema": {"type": "string"},
+            "name": {**_NAME, "description": "Short name shown in traces and narration."},
+            "description": {"type": "string", "description": "The one point this scenario teaches."},
+            "seed": {**_TICK, "description": "Seed of the run's only random generator."},
+            "caravans": {
+                "type": "array",
+                "items": _NAME,
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Caravan names; default the five of the desert.",
+            },
+            "quorum": {**_POSITIVE, "description": "Quorum for both phases; default a majority."},
+            "quorums": {
+                "type": "object",
+                "properties": {"phase1": _POSITIVE, "phase2": _POSITIVE},
+                "additionalProperties": False,
+                "description": "Separate phase-1 and phase-2 quorums (Flexible Paxos).",
+            },
+            "variant": {"enum": list(VARIANTS), "description": "The protocol, or a broken variant."},
+            "network": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "delay": _DELAY,
+                    "loss": _PROBABILITY,
+                    "duplicate": _PROBABILITY,
+                    "links": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["from", "to"],
+                            "properties": {
+                                "from": _NAME,
+                                "to": _NAME,
+                                "delay": _DELAY,
+                                "loss": _PROBABILITY,
+                                "duplicate": _PROBABILITY,
+                            },
+                        },
+                    },
+                },
+            },
+            "timing": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "phase_timeout": _POSITIVE,
+                    "backoff": _RANGE,
+                    "patience": _RANGE,
+                },
+            },
+            "proposals": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["at", "caravan", "campsite"],
+                    "properties": {"at": _TICK, "caravan": _NAME, "campsite": _NAME},
+                },
+            },
+            "timeline": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["at"],
+                    "oneOf": [
+                        {
+                            "properties": {
+                                "at": _TICK,
+                                "sandstorm": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {"type": "array", "minItems": 1, "items": _NAME},
+                                },
+                            },
+                            "required": ["sandstorm"],
+                            "additionalProperties": False,
+                        },
+                        {
+                            "properties": {"at": _TICK, "calm": {"const": True}},
+                            "required": ["calm"],
+                            "additionalProperties": False,
+                        },
+                        {
+                            "properties": {"at": _TICK, "crash": _NAME},
+                            "required": ["crash"],
+                            "additionalProperties": False,
+                        },
+                        {
+                            "properties": {"at": _TICK, "recover": _NAME},
+                            "required": ["recover"],
+                            "additionalProperties": False,
+                        },
+                    ],
+                },
+            },
+            "until": {**_POSITIVE, "description": "The run stops at this tick at the latest."},
+            "expect": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "decided": {
+                        **_NAME,
+                        "description": 'A campsite, "any" or "none": what the run must end with.',
+                    }
+                },
+            },
+        },
+    }

@@ -1,0 +1,5 @@
+"""The deterministic desert simulator: the main way to run the protocol core."""
+
+from ._simulator import Observer, RunResult, Simulation, Stats
+
+__all__ = ["Observer", "RunResult", "Simulation", "Stats"]

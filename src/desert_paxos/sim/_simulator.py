@@ -1,0 +1,576 @@
+"""The deterministic desert: one event heap, one random generator, integer time.
+
+Theory of operation
+-------------------
+The simulator is an interpreter for the protocol core. It keeps a heap of plain
+tuples ``(time, seq, kind, a, b, c, d)``: ``seq`` is a counter that breaks ties,
+so the heap never compares anything but two integers, and events at the same
+tick happen in the order they were scheduled. Popping an entry advances time,
+hands the message or timer to the caravan, and applies the effects the caravan
+returns, in order:
+
+* ``Send``: draws the rider's delay (and whether the rider is lost, and whether
+  a second copy sets out) from the one ``random.Random(seed)`` of the run, and
+  schedules the arrival. Reordering follows from the delays. A caravan's
+  messages to itself are delivered at once and never lost.
+* ``SetTimer``/``CancelTimer``: timers carry a generation number; re-arming or
+  cancelling bumps it, so a stale heap entry is skipped when it pops.
+* ``Persist``: writes the acceptor's record to this caravan's "disk", the one
+  thing a crash does not wipe.
+* ``Decide``/``Adopt``: recorded and checked.
+
+The desert's own script (proposals, sandstorms, calm, crashes and recoveries)
+is pushed onto the same heap at the start. A message is judged at *arrival*: a
+sandstorm between sender and receiver, or a collapsed receiver, loses it.
+
+Observers (the trace writer, the narrator, the REPL) receive one dictionary per
+event; with no observer the hot loop builds none. Safety is checked by a
+:class:`~desert_paxos.check.SafetyMonitor` at every event that can change it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..check import SafetyMonitor, Violation
+from ..protocol import (
+    EMPTY_RECORD,
+    Accept,
+    AcceptorRecord,
+    Adopt,
+    CancelTimer,
+    Caravan,
+    Config,
+    Decide,
+    Effect,
+    Message,
+    Persist,
+    Prepare,
+    Send,
+    SetTimer,
+    ballot_to_json,
+    message_to_json,
+)
+from ..scenario import Scenario, TimelineEvent
+
+__all__ = ["Observer", "RunResult", "Simulation", "Stats"]
+
+Observer = Callable[[dict[str, Any]], None]
+
+# Heap entry kinds.
+DELIVER, LOSE, TIMER, SCRIPT = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class Stats:
+    sent: int = 0
+    delivered: int = 0
+    duplicated: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def lost(self) -> int:
+        return sum(self.dropped.values())
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    scenario: str
+    seed: int
+    end_time: int
+    end_reason: str  # "quiet" | "until" | "violation" | "exhausted"
+    decisions: dict[str, str]  # caravans that know the decision at the end
+    decided_value: str | None
+    decided_at: int | None
+    violation: Violation | None
+    stats: Stats
+    events: int
+    alive: dict[str, bool]  # which caravans are on their feet at the end
+
+
+@dataclass(slots=True)
+class _Link:
+    kind: int  # 0 uniform, 1 exponential
+    low: int
+    span: int
+    rate: float
+    loss: float
+    duplicate: float
+
+
+class Simulation:
+    """One run of one scenario with one seed. Drive it with :meth:`run` or :meth:`step`."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        until: int | None = None,
+        observers: list[Observer] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.until = scenario.until if until is None else until
+        self.rng = random.Random(self.seed)
+        self.config: Config = scenario.config()
+        self.names: tuple[str, ...] = self.config.caravans
+        self.observers: list[Observer] = list(observers or [])
+        self.now = 0
+        self.heap: list[tuple[int, int, int, Any, Any, Any, Any]] = []
+        self._seq = 0  # heap tie-breaker
+        self.event_seq = 0  # trace seq of the last event told
+        self.next_msg_id = 0
+        self.caravans: dict[str, Caravan | None] = {}
+        self.disk: dict[str, AcceptorRecord] = {}
+        self.timer_gen: dict[tuple[str, str], int] = {}
+        self.armed: dict[tuple[str, str], int] = {}  # live timers -> when they fire
+        self.groups: dict[str, int] | None = None
+        self.in_flight = 0
+        self.script: list[tuple[str, TimelineEvent | tuple[str, str]]] = []
+        self.script_pending = 0
+        self.stats = Stats()
+        self.monitor = SafetyMonitor(self.config.phase2_quorum)
+        self.violation: Violation | None = None
+        self.end_reason: str | None = None
+        self.decided_at: int | None = None
+        self.events_processed = 0
+        self._links = self._build_links()
+        self._started = False
+
+    # -- setup ----------------------------------------------------------------
+
+    def _build_links(self) -> dict[tuple[str, str], _Link]:
+        net = self.scenario.network
+        links: dict[tuple[str, str], _Link] = {}
+        for src in self.names:
+            for dst in self.names:
+                delay, loss, dup = net.delay, net.loss, net.duplicate
+                for link in net.links:
+                    if link.src == src and link.dst == dst:
+                        delay = link.delay or delay
+                        loss = net.loss if link.loss is None else link.loss
+                        dup = net.duplicate if link.duplicate is None else link.duplicate
+                if delay.kind == "exponential":
+                    links[(src, dst)] = _Link(1, 0, 0, 1.0 / delay.mean, loss, dup)
+                else:
+                    links[(src, dst)] = _Link(0, delay.low, delay.high - delay.low + 1, 0.0, loss, dup)
+        return links
+
+    def start(self) -> None:
+        """Wake every caravan and lay the desert's script on the heap (idempotent)."""
+        if self._started:
+            return
+        self._started = True
+        if self.observers:
+            self._emit_header()
+        items: list[tuple[int, int, str, TimelineEvent | tuple[str, str]]] = []
+        for i, event in enumerate(self.scenario.timeline):
+            items.append((event.at, i, "desert", event))
+        offset = len(items)
+        for i, p in enumerate(self.scenario.proposals):
+            items.append((p.at, offset + i, "propose", (p.caravan, p.campsite)))
+        items.sort(key=lambda item: (item[0], item[1]))
+        for at, _, kind, payload in items:
+            self.schedule_script(at, kind, payload)
+        for name in self.names:
+            self.disk[name] = EMPTY_RECORD
+            caravan = Caravan(self.config, name)
+            self.caravans[name] = caravan
+            self._apply(name, caravan.on_start())
+
+    def schedule_script(self, at: int, kind: str, payload: TimelineEvent | tuple[str, str]) -> None:
+        """Queue a desert event or proposal; same-tick items run in the order queued."""
+        self.script.append((kind, payload))
+        self.script_pending += 1
+        self._push(at, SCRIPT, len(self.script) - 1, None, None, None)
+
+    def _push(self, t: int, kind: int, a: Any, b: Any, c: Any, d: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self.heap, (t, self._seq, kind, a, b, c, d))
+
+    # -- observation ------------------------------------------------------------
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        self.event_seq += 1
+        event["seq"] = self.event_seq
+        event["t"] = self.now
+        for observer in self.observers:
+            observer(event)
+
+    def _emit_header(self) -> None:
+        s = self.scenario
+        header: dict[str, Any] = {
+            "kind": "header",
+            "format": "desert-paxos-trace/1",
+            "scenario": s.name,
+            "description": s.description,
+            "seed": self.seed,
+            "caravans": list(self.names),
+            "quorum": self.config.phase2_quorum,
+            "quorums": {"phase1": self.config.phase1_quorum, "phase2": self.config.phase2_quorum},
+            "variant": s.variant,
+            "until": self.until,
+            "spec": s.to_json(),
+        }
+        for observer in self.observers:
+            observer(header)
+
+    # -- running ----------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        """Run until the desert is quiet, ``until`` passes, or an invariant breaks."""
+        self.start()
+        step = self.step
+        while step():
+            pass
+        return self.result()
+
+    def step(self) -> bool:
+        """Process one heap entry. Returns False once the run has ended."""
+        if self.end_reason is not None:
+            return False
+        if not self._started:
+            self.start()
+        heap = self.heap
+        while heap:
+            entry = heapq.heappop(heap)
+            t = entry[0]
+            if t > self.until:
+                heapq.heappush(heap, entry)
+                self._finish("until")
+                return False
+            self.now = t
+            kind = entry[2]
+            if kind == DELIVER:
+                self.in_flight -= 1
+                self._deliver(entry[3], entry[4], entry[5], entry[6])
+            elif kind == LOSE:
+                self.in_flight -= 1
+                self._drop(entry[3], entry[4], entry[5], entry[6], "loss")
+            elif kind == TIMER:
+                if not self._fire(entry[3], entry[4], entry[5]):
+                    continue  # a stale timer is not an event
+            else:
+                self.script_pending -= 1
+                self._run_script(entry[3])
+            self.events_processed += 1
+            if self.violation is not None:
+                self._finish("violation")
+                return False
+            if self.in_flight == 0 and self.script_pending == 0 and self._settled():
+                self._finish("quiet")
+                return False
+            return True
+        self._finish("exhausted")
+        return False
+
+    def _settled(self) -> bool:
+        """Nothing can change any more: everyone alive knows, or no quorum is alive to decide."""
+        live = [c for c in self.caravans.values() if c is not None]
+        knowing = sum(1 for c in live if c.learner.decided is not None)
+        if knowing == len(live):
+            return True
+        needed = max(self.config.phase1_quorum, self.config.phase2_quorum)
+        return knowing == 0 and len(live) < needed
+
+    def _finish(self, reason: str) -> None:
+        if self.end_reason is not None:
+            return
+        self.end_reason = reason
+        if reason == "until":
+            self.now = self.until
+        if self.observers:
+            self._emit(self.end_summary())
+
+    def end_summary(self) -> dict[str, Any]:
+        """The fields of the closing ``end`` event (also used when nothing observes the run)."""
+        result = self.result()
+        return {
+            "kind": "end",
+            "t": self.now,
+            "reason": self.end_reason or "running",
+            "decided": result.decided_value,
+            "decided_at": result.decided_at,
+            "knowing": sorted(result.decisions),
+            "sent": self.stats.sent,
+            "delivered": self.stats.delivered,
+            "dropped": dict(sorted(self.stats.dropped.items())),
+            "duplicated": self.stats.duplicated,
+        }
+
+    def result(self) -> RunResult:
+        decisions = {
+            name: c.learner.decided.value
+            for name, c in self.caravans.items()
+            if c is not None and c.learner.decided is not None
+        }
+        values = list(self.monitor.decisions.values())
+        return RunResult(
+            scenario=self.scenario.name,
+            seed=self.seed,
+            end_time=self.now,
+            end_reason=self.end_reason or "running",
+            decisions=decisions,
+            decided_value=values[0] if values else None,
+            decided_at=self.decided_at,
+            violation=self.violation,
+            stats=self.stats,
+            events=self.events_processed,
+            alive={name: c is not None for name, c in self.caravans.items()},
+        )
+
+    # -- events -----------------------------------------------------------------
+
+    def _deliver(self, msg_id: int, src: str, dst: str, msg: Message) -> None:
+        caravan = self.caravans.get(dst)
+        if caravan is None:
+            self._drop(msg_id, src, dst, msg, "crashed")
+            return
+        groups = self.groups
+        if groups is not None and src != dst and groups[src] != groups[dst]:
+            self._drop(msg_id, src, dst, msg, "sandstorm")
+            return
+        self.stats.delivered += 1
+        if self.observers:
+            self._emit(
+                {
+                    "kind": "deliver",
+                    "id": msg_id,
+                    "src": src,
+                    "dst": dst,
+                    "msg": message_to_json(msg),
+                }
+            )
+        effects = caravan.on_message(src, msg)
+        if isinstance(msg, Prepare | Accept):
+            problem = self.monitor.on_promise(self.now, dst, caravan.acceptor.promised)
+            if problem is not None and self.violation is None:
+                self._violate(problem)
+        if effects:
+            self._apply(dst, effects)
+
+    def _drop(self, msg_id: int, src: str, dst: str, msg: Message, reason: str) -> None:
+        dropped = self.stats.dropped
+        dropped[reason] = dropped.get(reason, 0) + 1
+        if self.observers:
+            self._emit(
+                {
+                    "kind": "drop",
+                    "id": msg_id,
+                    "src": src,
+                    "dst": dst,
+                    "msg": message_to_json(msg),
+                    "reason": reason,
+                }
+            )
+
+    def _fire(self, node: str, name: str, gen: int) -> bool:
+        if self.timer_gen.get((node, name)) != gen:
+            return False
+        caravan = self.caravans.get(node)
+        if caravan is None:
+            return False
+        del self.armed[(node, name)]
+        if self.observers:
+            self._emit({"kind": "timer", "node": node, "name": name})
+        effects = caravan.on_timer(name)
+        if effects:
+            self._apply(node, effects)
+        return True
+
+    def _run_script(self, index: int) -> None:
+        kind, payload = self.script[index]
+        if kind == "propose":
+            assert isinstance(payload, tuple)
+            self.propose(payload[0], payload[1])
+            return
+        assert isinstance(payload, TimelineEvent)
+        match payload.kind:
+            case "sandstorm":
+                self.sandstorm(payload.groups)
+            case "calm":
+                self.calm()
+            case "crash":
+                assert payload.caravan is not None
+                self.crash(payload.caravan)
+            case "recover":
+                assert payload.caravan is not None
+                self.recover(payload.caravan)
+
+    # -- the desert's actions (also used by the REPL) ---------------------------
+
+    def propose(self, node: str, value: str) -> None:
+        caravan = self.caravans.get(node)
+        if caravan is None:
+            self._note(node, f"{node} has collapsed and cannot propose {value}")
+            return
+        self.monitor.on_propose(value)
+        if self.observers:
+            self._emit({"kind": "propose", "node": node, "value": value})
+        self._apply(node, caravan.propose(value))
+
+    def sandstorm(self, groups: tuple[tuple[str, ...], ...]) -> None:
+        named = {name for group in groups for name in group}
+        rest = tuple(name for name in self.names if name not in named)
+        full = [tuple(g) for g in groups if g]
+        if rest:
+            full.append(rest)
+        self.groups = {name: i for i, group in enumerate(full) for name in group}
+        if self.observers:
+            self._emit({"kind": "sandstorm", "groups": [list(g) for g in full]})
+
+    def calm(self) -> None:
+        self.groups = None
+        if self.observers:
+            self._emit({"kind": "calm"})
+
+    def crash(self, node: str) -> None:
+        if self.caravans.get(node) is None:
+            self._note(node, f"{node} has already collapsed")
+            return
+        self.caravans[node] = None
+        for key in [k for k in self.armed if k[0] == node]:
+            self.timer_gen[key] += 1
+            del self.armed[key]
+        if self.observers:
+            self._emit({"kind": "crash", "node": node})
+
+    def recover(self, node: str) -> None:
+        if self.caravans.get(node) is not None:
+            self._note(node, f"{node} is already on its feet")
+            return
+        caravan = Caravan(self.config, node, self.disk[node])
+        self.caravans[node] = caravan
+        if self.observers:
+            record = self.disk[node]
+            self._emit({"kind": "recover", "node": node, **_record_fields(record)})
+        problem = self.monitor.on_promise(self.now, node, caravan.acceptor.promised)
+        if problem is not None and self.violation is None:
+            self._violate(problem)
+        self._apply(node, caravan.on_start())
+
+    def _note(self, node: str, text: str) -> None:
+        if self.observers:
+            self._emit({"kind": "note", "node": node, "text": text})
+
+    # -- effects ----------------------------------------------------------------
+
+    def _apply(self, node: str, effects: list[Effect]) -> None:
+        for effect in effects:
+            match effect:
+                case Send(dst=dst, msg=msg):
+                    self._send(node, dst, msg, None)
+                case SetTimer(name=name, low=low, high=high):
+                    self._set_timer(node, name, low, high)
+                case CancelTimer(name=name):
+                    key = (node, name)
+                    if key in self.armed:
+                        del self.armed[key]
+                        self.timer_gen[key] += 1
+                        if self.observers:
+                            self._emit({"kind": "timer_cancel", "node": node, "name": name})
+                case Persist(record=record):
+                    self.disk[node] = record
+                    if self.observers:
+                        self._emit({"kind": "persist", "node": node, **_record_fields(record)})
+                    problem = self.monitor.on_persist(self.now, node, record)
+                    if problem is not None and self.violation is None:
+                        self._violate(problem)
+                case Decide(ballot=ballot, value=value):
+                    if self.decided_at is None:
+                        self.decided_at = self.now
+                    if self.observers:
+                        self._emit(
+                            {
+                                "kind": "decide",
+                                "node": node,
+                                "value": value,
+                                "ballot": ballot_to_json(ballot),
+                            }
+                        )
+                    problem = self.monitor.on_decide(self.now, node, value)
+                    if problem is not None and self.violation is None:
+                        self._violate(problem)
+                case Adopt():
+                    if self.observers:
+                        self._emit(
+                            {
+                                "kind": "adopt",
+                                "node": node,
+                                "ballot": ballot_to_json(effect.ballot),
+                                "value": effect.value,
+                                "from_ballot": ballot_to_json(effect.from_ballot),
+                                "reported_by": effect.reported_by,
+                                "own_value": effect.own_value,
+                            }
+                        )
+
+    def _send(self, src: str, dst: str, msg: Message, copy_of: int | None) -> None:
+        self.next_msg_id += 1
+        msg_id = self.next_msg_id
+        self.stats.sent += 1
+        rng = self.rng
+        if src == dst:
+            arrive, lost = self.now, False  # a caravan's word to itself needs no rider
+            duplicate = False
+        else:
+            link = self._links[(src, dst)]
+            if link.kind == 0:
+                delay = link.low + int(rng.random() * link.span)
+            else:
+                delay = 1 + int(rng.expovariate(link.rate))
+            arrive = self.now + delay
+            lost = link.loss > 0.0 and rng.random() < link.loss
+            duplicate = copy_of is None and link.duplicate > 0.0 and rng.random() < link.duplicate
+        if self.observers:
+            event: dict[str, Any] = {
+                "kind": "send",
+                "id": msg_id,
+                "src": src,
+                "dst": dst,
+                "msg": message_to_json(msg),
+                "arrive": arrive,
+            }
+            if copy_of is not None:
+                event["copy_of"] = copy_of
+            self._emit(event)
+        self.in_flight += 1
+        self._push(arrive, LOSE if lost else DELIVER, msg_id, src, dst, msg)
+        if duplicate:
+            self.stats.duplicated += 1
+            self._send(src, dst, msg, msg_id)
+
+    def _set_timer(self, node: str, name: str, low: int, high: int) -> None:
+        delay = low if high <= low else low + int(self.rng.random() * (high - low + 1))
+        key = (node, name)
+        gen = self.timer_gen.get(key, 0) + 1
+        self.timer_gen[key] = gen
+        fire = self.now + delay
+        self.armed[key] = fire
+        if self.observers:
+            self._emit({"kind": "timer_set", "node": node, "name": name, "fire": fire})
+        self._push(fire, TIMER, node, name, gen, None)
+
+    def _violate(self, violation: Violation) -> None:
+        self.violation = violation
+        if self.observers:
+            self._emit(
+                {
+                    "kind": "violation",
+                    "invariant": violation.invariant,
+                    "rule": violation.rule,
+                    "message": violation.message,
+                }
+            )
+
+
+def _record_fields(record: AcceptorRecord) -> dict[str, Any]:
+    accepted = None
+    if record.accepted_ballot is not None:
+        accepted = {"ballot": ballot_to_json(record.accepted_ballot), "value": record.accepted_value}
+    return {"promised": ballot_to_json(record.promised), "accepted": accepted}

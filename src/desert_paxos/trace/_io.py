@@ -1,0 +1,100 @@
+"""Trace files: JSON Lines, one object per line, keys sorted, UTF-8.
+
+The first line is the header (``"kind": "header"``, ``"format":
+"desert-paxos-trace/1"``); every later line is one event with ``seq`` (strictly
+increasing), ``t`` (never decreasing) and ``kind``. Every view of a run (the
+narration, ``replay``, the REPL, the HTML viewer, the GIF) reads these events,
+never the simulator's internals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["TRACE_FORMAT", "TraceError", "TraceWriter", "dump_event", "read_trace"]
+
+TRACE_FORMAT = "desert-paxos-trace/1"
+
+
+def dump_event(event: dict[str, Any]) -> str:
+    """One trace line (without the newline): sorted keys, UTF-8 kept as is."""
+    return json.dumps(event, sort_keys=True, ensure_ascii=False)
+
+
+class TraceWriter:
+    """An observer that writes every event it is given as one line of ``stream``."""
+
+    __slots__ = ("_write",)
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._write = stream.write
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self._write(json.dumps(event, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+@dataclass
+class TraceError(Exception):
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+def read_trace(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read and check a trace file: the header and the events, or a :class:`TraceError`."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TraceError(source, 0, "no such file") from None
+    except IsADirectoryError:
+        raise TraceError(source, 0, "this is a directory, not a trace file") from None
+    except UnicodeDecodeError:
+        raise TraceError(source, 0, "not UTF-8 text; a trace is JSON Lines") from None
+    except OSError as exc:
+        raise TraceError(source, 0, f"cannot read it: {exc.strerror}") from None
+    return parse_trace_lines(iter(text.splitlines()), source)
+
+
+def parse_trace_lines(
+    lines: Iterator[str], source: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    header: dict[str, Any] | None = None
+    events: list[dict[str, Any]] = []
+    last_seq, last_t = 0, 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TraceError(source, number, f"not valid JSON: {exc.msg}") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+            raise TraceError(source, number, 'every line must be an object with a "kind"')
+        if header is None:
+            if obj["kind"] != "header" or obj.get("format") != TRACE_FORMAT:
+                raise TraceError(
+                    source, number, f'the first line must be the header with "format": "{TRACE_FORMAT}"'
+                )
+            header = obj
+            continue
+        seq, t = obj.get("seq"), obj.get("t")
+        if not isinstance(seq, int) or not isinstance(t, int):
+            raise TraceError(source, number, 'every event needs integer "seq" and "t"')
+        if seq <= last_seq:
+            raise TraceError(source, number, f"seq {seq} does not increase (previous {last_seq})")
+        if t < last_t:
+            raise TraceError(source, number, f"time {t} goes backwards (previous {last_t})")
+        last_seq, last_t = seq, t
+        events.append(obj)
+    if header is None:
+        raise TraceError(source, 0, "empty trace: no header line")
+    return header, events
