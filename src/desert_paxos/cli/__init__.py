@@ -11,8 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
 from . import _check, _magic, _replay, _run, _scenarios, _schema
+from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
 
 __all__ = ["main"]
 

@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
         "  desert-paxos check my-desert.json\n  desert-paxos check a.json b.toml\n"
         "exit codes: 0 all valid, 2 any problem\n",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="scenario files (JSON or TOML) or built-in names")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="scenario files (JSON or TOML) or built-in names"
+    )
     p.set_defaults(handler=_main)
 
 

@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
 
 def _open_trace(path: str) -> IO[str]:
     try:
-        return open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by caller
+        return open(path, "w", encoding="utf-8", newline="\n")
     except OSError as exc:
         raise CliError(f"cannot write the trace to {path}: {exc.strerror}") from None
 
@@ -101,7 +101,7 @@ def expectation_problem(scenario: Scenario, result: RunResult) -> str | None:
     live = [name for name, alive in result.alive.items() if alive]
     if expected == "none":
         if result.decided_value is not None:
-            return f'expected no decision, but {result.decided_value!r} was decided'
+            return f"expected no decision, but {result.decided_value!r} was decided"
         return None
     if result.decided_value is None:
         return f"expected {'a decision' if expected == 'any' else repr(expected)}, but nothing was decided"
@@ -113,20 +113,26 @@ def expectation_problem(scenario: Scenario, result: RunResult) -> str | None:
     return None
 
 
-def _violation_story(scenario: Scenario, seed: int, until: int | None, result: RunResult, out: IO[str]) -> None:
+def _violation_story(
+    scenario: Scenario, seed: int, until: int | None, result: RunResult, out: IO[str]
+) -> None:
     """Re-run deterministically to show the events that led to the violation."""
     events: list[dict[str, Any]] = []
     Simulation(scenario, seed=seed, until=until, observers=[events.append]).run()
-    shown = [e for e in events if e.get("kind") not in ("header", "end", "timer_set", "timer_cancel")]
+    shown = [
+        e for e in events if e.get("kind") not in ("header", "end", "timer_set", "timer_cancel")
+    ]
     out.write("\nThe events that led there:\n")
     for event in shown[-15:]:
-        out.write(f"  t={event['t']:>5}  {story_voice(event)}\n           {protocol_voice(event)}\n")
+        out.write(
+            f"  t={event['t']:>5}  {story_voice(event)}\n           {protocol_voice(event)}\n"
+        )
 
 
 def _main(args: argparse.Namespace) -> int:
     scenario = load_scenario_arg(args.scenario)
     stream = sys.stdout
-    result, narrator, sim = run_scenario(
+    result, narrator, _ = run_scenario(
         scenario,
         seed=args.seed,
         until=args.until,
@@ -153,7 +159,11 @@ def _main(args: argparse.Namespace) -> int:
         )
         return EXIT_VIOLATED
     if problem is not None:
-        stream.write("Reproduce it with:\n  " + reproduce_command(args.scenario, result.seed, args.until) + "\n")
+        stream.write(
+            "Reproduce it with:\n  "
+            + reproduce_command(args.scenario, result.seed, args.until)
+            + "\n"
+        )
         return EXIT_VIOLATED
     stream.flush()
     return EXIT_OK

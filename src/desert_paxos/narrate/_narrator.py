@@ -48,7 +48,9 @@ def want_colour(stream: IO[str]) -> bool:
 class Narrator:
     """Tell events at ``level`` ("quiet", "info", "debug" or "trace") on ``stream``."""
 
-    def __init__(self, level: str = "info", stream: IO[str] | None = None, colour: bool | None = None) -> None:
+    def __init__(
+        self, level: str = "info", stream: IO[str] | None = None, colour: bool | None = None
+    ) -> None:
         self.level = LEVELS[level]
         self.stream = stream if stream is not None else sys.stdout
         self.colour = want_colour(self.stream) if colour is None else colour
@@ -94,7 +96,9 @@ class Narrator:
                     self._write(str(event["description"]), "italic")
             return
         if kind == "decide":
-            self.decisions.setdefault(str(event.get("node")), (str(event.get("value")), int(event["t"])))
+            self.decisions.setdefault(
+                str(event.get("node")), (str(event.get("value")), int(event["t"]))
+            )
         elif kind == "violation":
             self.violation = event
         elif kind == "end":
@@ -146,7 +150,9 @@ class Narrator:
         lines: list[str] = []
         if self.violation is not None:
             v = self.violation
-            lines.append(f"SAFETY VIOLATED at t={v.get('t')}: {v.get('invariant')} — {v.get('message')}")
+            lines.append(
+                f"SAFETY VIOLATED at t={v.get('t')}: {v.get('invariant')} — {v.get('message')}"
+            )
         values = sorted({value for value, _ in self.decisions.values()})
         if values:
             first_t = min(t for _, t in self.decisions.values())

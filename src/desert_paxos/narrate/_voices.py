@@ -147,7 +147,9 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
             return f"{node} wishes to camp at {event.get('value')} and raises its banner."
         case "adopt":
             own = event.get("own_value")
-            instead = f" instead of its own wish, {own}" if own and own != event.get("value") else ""
+            instead = (
+                f" instead of its own wish, {own}" if own and own != event.get("value") else ""
+            )
             return (
                 f"{node} hears from {event.get('reported_by')} that {event.get('value')} was already "
                 f"accepted under {fmt_ballot(event.get('from_ballot'))}: it may be chosen, so {node} "
@@ -215,7 +217,9 @@ def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
         case "decide":
             return f"{node} DECIDE {event.get('value')!r} @ {fmt_ballot(event.get('ballot'))}"
         case "sandstorm":
-            return "partition " + " | ".join("{" + ",".join(g) + "}" for g in event.get("groups") or [])
+            return "partition " + " | ".join(
+                "{" + ",".join(g) + "}" for g in event.get("groups") or []
+            )
         case "calm":
             return "partition healed"
         case "crash":
@@ -231,9 +235,13 @@ def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
         case "persist":
             acc = event.get("accepted")
             accepted = (
-                f"{fmt_ballot(acc.get('ballot'))}:{acc.get('value')!r}" if isinstance(acc, dict) else "none"
+                f"{fmt_ballot(acc.get('ballot'))}:{acc.get('value')!r}"
+                if isinstance(acc, dict)
+                else "none"
             )
-            return f"persist {node} promised={fmt_ballot(event.get('promised'))} accepted={accepted}"
+            return (
+                f"persist {node} promised={fmt_ballot(event.get('promised'))} accepted={accepted}"
+            )
         case "violation":
             return f"VIOLATION {event.get('invariant')}: {event.get('rule')}"
         case "note":

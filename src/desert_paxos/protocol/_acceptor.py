@@ -81,5 +81,7 @@ class Acceptor:
             and record.accepted_value == msg.value
         ):
             return [vote]
-        self.record = AcceptorRecord(promised=ballot, accepted_ballot=ballot, accepted_value=msg.value)
+        self.record = AcceptorRecord(
+            promised=ballot, accepted_ballot=ballot, accepted_value=msg.value
+        )
         return [Persist(record=self.record), vote]

@@ -263,7 +263,10 @@ def _caravans(v: _Validator, data: dict[str, Any]) -> tuple[str, ...]:
         if name is None:
             continue
         if name in names:
-            v.fail(_join("caravans", i), f"duplicate caravan {name!r}: every caravan needs its own name")
+            v.fail(
+                _join("caravans", i),
+                f"duplicate caravan {name!r}: every caravan needs its own name",
+            )
             continue
         names.append(name)
     return tuple(names) if names else DEFAULT_CARAVANS
@@ -351,7 +354,7 @@ def _timeline(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[T
                     out.append(TimelineEvent(at=at, kind=kind, groups=groups))
             case "calm":
                 if d[kind] is not True:
-                    v.fail(kpath, f"write \"calm\": true, got {d[kind]!r}")
+                    v.fail(kpath, f'write "calm": true, got {d[kind]!r}')
                 elif at is not None:
                     out.append(TimelineEvent(at=at, kind=kind))
             case _:
@@ -422,8 +425,11 @@ def scenario_from_data(data: object, source: str, default_name: str = "unnamed")
     network = _network(v, d["network"], caravans) if "network" in d else Network()
     timing = _timing(v, d["timing"]) if "timing" in d else Timing()
     if "proposals" not in d:
-        v.fail("proposals", "missing: say who proposes which campsite when, e.g. "
-               '[{"at": 0, "caravan": "Aghilas", "campsite": "Oasis of Siwa"}]')
+        v.fail(
+            "proposals",
+            "missing: say who proposes which campsite when, e.g. "
+            '[{"at": 0, "caravan": "Aghilas", "campsite": "Oasis of Siwa"}]',
+        )
     proposals = _proposals(v, d["proposals"], caravans) if "proposals" in d else ()
     timeline = _timeline(v, d["timeline"], caravans) if "timeline" in d else ()
     until = v.get(d, "", "until", v.positive, DEFAULT_UNTIL)
@@ -459,7 +465,9 @@ def scenario_from_data(data: object, source: str, default_name: str = "unnamed")
     )
 
 
-def parse_scenario_text(text: str, source: str, fmt: str, default_name: str = "unnamed") -> Scenario:
+def parse_scenario_text(
+    text: str, source: str, fmt: str, default_name: str = "unnamed"
+) -> Scenario:
     """Parse ``text`` as ``fmt`` ("json" or "toml") and validate it."""
     data: object
     if fmt == "toml":
@@ -474,7 +482,9 @@ def parse_scenario_text(text: str, source: str, fmt: str, default_name: str = "u
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             where = f"line {exc.lineno}, column {exc.colno}"
-            raise ScenarioError(source, [Problem("", f"not valid JSON at {where}: {exc.msg}")]) from None
+            raise ScenarioError(
+                source, [Problem("", f"not valid JSON at {where}: {exc.msg}")]
+            ) from None
     return scenario_from_data(data, source, default_name)
 
 
@@ -487,7 +497,9 @@ def load_scenario_file(path: str | Path) -> Scenario:
     except FileNotFoundError:
         raise ScenarioError(source, [Problem("", "no such file")]) from None
     except IsADirectoryError:
-        raise ScenarioError(source, [Problem("", "this is a directory, not a scenario file")]) from None
+        raise ScenarioError(
+            source, [Problem("", "this is a directory, not a scenario file")]
+        ) from None
     except OSError as exc:
         raise ScenarioError(source, [Problem("", f"cannot read it: {exc.strerror}")]) from None
     try:

@@ -51,7 +51,10 @@ def scenario_json_schema() -> dict[str, Any]:
         "properties": {
             "$schema": {"type": "string"},
             "name": {**_NAME, "description": "Short name shown in traces and narration."},
-            "description": {"type": "string", "description": "The one point this scenario teaches."},
+            "description": {
+                "type": "string",
+                "description": "The one point this scenario teaches.",
+            },
             "seed": {**_TICK, "description": "Seed of the run's only random generator."},
             "caravans": {
                 "type": "array",
@@ -67,7 +70,10 @@ def scenario_json_schema() -> dict[str, Any]:
                 "additionalProperties": False,
                 "description": "Separate phase-1 and phase-2 quorums (Flexible Paxos).",
             },
-            "variant": {"enum": list(VARIANTS), "description": "The protocol, or a broken variant."},
+            "variant": {
+                "enum": list(VARIANTS),
+                "description": "The protocol, or a broken variant.",
+            },
             "network": {
                 "type": "object",
                 "additionalProperties": False,

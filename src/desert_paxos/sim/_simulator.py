@@ -158,7 +158,9 @@ class Simulation:
                 if delay.kind == "exponential":
                     links[(src, dst)] = _Link(1, 0, 0, 1.0 / delay.mean, loss, dup)
                 else:
-                    links[(src, dst)] = _Link(0, delay.low, delay.high - delay.low + 1, 0.0, loss, dup)
+                    links[(src, dst)] = _Link(
+                        0, delay.low, delay.high - delay.low + 1, 0.0, loss, dup
+                    )
         return links
 
     def start(self) -> None:
@@ -572,5 +574,8 @@ class Simulation:
 def _record_fields(record: AcceptorRecord) -> dict[str, Any]:
     accepted = None
     if record.accepted_ballot is not None:
-        accepted = {"ballot": ballot_to_json(record.accepted_ballot), "value": record.accepted_value}
+        accepted = {
+            "ballot": ballot_to_json(record.accepted_ballot),
+            "value": record.accepted_value,
+        }
     return {"promised": ballot_to_json(record.promised), "accepted": accepted}

@@ -82,7 +82,9 @@ def parse_trace_lines(
         if header is None:
             if obj["kind"] != "header" or obj.get("format") != TRACE_FORMAT:
                 raise TraceError(
-                    source, number, f'the first line must be the header with "format": "{TRACE_FORMAT}"'
+                    source,
+                    number,
+                    f'the first line must be the header with "format": "{TRACE_FORMAT}"',
                 )
             header = obj
             continue
