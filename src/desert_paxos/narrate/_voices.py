@@ -66,7 +66,7 @@ def _to(dst: str | list[str], everyone: bool) -> str:
 
 
 def _message_story(src: str, dst: str | list[str], msg: dict[str, Any], everyone: bool) -> str:
-    to = _to(dst, everyone)
+    to = "itself" if dst == src else _to(dst, everyone)
     many = everyone or (isinstance(dst, list) and len(dst) > 1)
     riders = "riders" if many else "a rider"
     b = msg.get("ballot")
@@ -150,8 +150,10 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
             instead = (
                 f" instead of its own wish, {own}" if own and own != event.get("value") else ""
             )
+            reporter = event.get("reported_by")
+            source = "its own logbook" if reporter == node else f"{reporter}'s promise"
             return (
-                f"{node} hears from {event.get('reported_by')} that {event.get('value')} was already "
+                f"{node} learns from {source} that {event.get('value')} was already "
                 f"accepted under {fmt_ballot(event.get('from_ballot'))}: it may be chosen, so {node} "
                 f"carries {event.get('value')} forward{instead}. This is the heart of Paxos safety."
             )
