@@ -262,6 +262,16 @@ class Simulation:
                 self._run_script(entry[3])
             self.events_processed += 1
             if self.violation is not None:
+                if self.observers:
+                    v = self.violation
+                    self._emit(
+                        {
+                            "kind": "violation",
+                            "invariant": v.invariant,
+                            "rule": v.rule,
+                            "message": v.message,
+                        }
+                    )
                 self._finish("violation")
                 return False
             if self.in_flight == 0 and self.script_pending == 0 and self._settled():
@@ -559,16 +569,8 @@ class Simulation:
         self._push(fire, TIMER, node, name, gen, None)
 
     def _violate(self, violation: Violation) -> None:
+        # Told once the event's effects are all applied, so the trace reads in causal order.
         self.violation = violation
-        if self.observers:
-            self._emit(
-                {
-                    "kind": "violation",
-                    "invariant": violation.invariant,
-                    "rule": violation.rule,
-                    "message": violation.message,
-                }
-            )
 
 
 def _record_fields(record: AcceptorRecord) -> dict[str, Any]:

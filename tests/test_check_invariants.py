@@ -1,0 +1,104 @@
+"""The safety monitor flags each kind of violation, and the broken variants trip it in the simulator."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from desert_paxos.check import SafetyMonitor
+from desert_paxos.protocol import AcceptorRecord, Ballot
+from desert_paxos.scenario import Delay, Network, Proposal, Scenario, TimelineEvent, load_builtin
+from desert_paxos.sim import Simulation
+
+
+def test_agreement_violation_names_both_caravans() -> None:
+    m = SafetyMonitor(phase2_quorum=3)
+    m.on_propose("Siwa")
+    m.on_propose("Timbuktu")
+    assert m.on_decide(5, "Itri", "Siwa") is None
+    v = m.on_decide(9, "Taziri", "Timbuktu")
+    assert v is not None and v.invariant == "agreement" and v.t == 9
+    assert "Itri" in v.message and "Taziri" in v.message
+
+
+def test_validity_violation_for_an_unproposed_value() -> None:
+    m = SafetyMonitor(phase2_quorum=3)
+    v = m.on_decide(1, "Itri", "Mirage")
+    assert v is not None and v.invariant == "validity"
+
+
+def test_single_choice_counts_a_quorum_per_ballot() -> None:
+    m = SafetyMonitor(phase2_quorum=2)
+    b1, b2 = Ballot(1, "Aghilas"), Ballot(2, "Taziri")
+    rec = AcceptorRecord
+    assert m.on_persist(1, "A", rec(promised=b1, accepted_ballot=b1, accepted_value="Siwa")) is None
+    assert m.on_persist(2, "B", rec(promised=b1, accepted_ballot=b1, accepted_value="Siwa")) is None
+    assert m.chosen == {b1: "Siwa"}
+    assert (
+        m.on_persist(3, "C", rec(promised=b2, accepted_ballot=b2, accepted_value="Timbuktu"))
+        is None
+    )
+    v = m.on_persist(4, "D", rec(promised=b2, accepted_ballot=b2, accepted_value="Timbuktu"))
+    assert v is not None and v.invariant == "single-choice"
+
+
+def test_promise_going_down_is_flagged() -> None:
+    m = SafetyMonitor(phase2_quorum=3)
+    assert m.on_promise(1, "Itri", Ballot(3, "Aghilas")) is None
+    assert m.on_promise(2, "Itri", Ballot(3, "Aghilas")) is None
+    v = m.on_promise(3, "Itri", None)
+    assert v is not None and v.invariant == "promise-monotonic"
+
+
+def test_real_paxos_holds_where_the_stubborn_proposer_breaks() -> None:
+    base = load_builtin("proposer-collapses")
+    assert Simulation(base).run().violation is None
+    broken = Simulation(dataclasses.replace(base, variant="stubborn-proposer")).run()
+    assert broken.violation is not None
+    assert broken.violation.invariant in ("single-choice", "agreement")
+
+
+def _forgetful_desert(variant: str) -> Scenario:
+    return Scenario(
+        name="forgetful",
+        variant=variant,
+        network=Network(delay=Delay(low=5, high=40)),
+        proposals=(
+            Proposal(at=0, caravan="Aghilas", campsite="Siwa"),
+            Proposal(at=5, caravan="Tassadit", campsite="Timbuktu"),
+        ),
+        timeline=tuple(
+            TimelineEvent(at=t, kind=k, caravan=c)
+            for t, k, c in (
+                (30, "crash", "Amastan"),
+                (31, "recover", "Amastan"),
+                (60, "crash", "Itri"),
+                (61, "recover", "Itri"),
+            )
+        ),
+        until=2000,
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_real_paxos_holds_in_the_forgetful_desert(seed: int) -> None:
+    assert Simulation(_forgetful_desert("paxos"), seed=seed).run().violation is None
+
+
+def test_forgetful_acceptor_is_caught_on_some_seed() -> None:
+    caught = [
+        Simulation(_forgetful_desert("forgetful-acceptor"), seed=seed).run().violation
+        for seed in range(20)
+    ]
+    kinds = {v.invariant for v in caught if v is not None}
+    assert kinds, "no seed exposed the forgotten promise"
+    assert kinds <= {"promise-monotonic", "single-choice", "agreement"}
+
+
+def test_violation_stops_the_run_and_is_traced() -> None:
+    base = dataclasses.replace(load_builtin("proposer-collapses"), variant="stubborn-proposer")
+    events: list[dict[str, object]] = []
+    result = Simulation(base, observers=[events.append]).run()
+    assert result.end_reason == "violation"
+    assert events[-2]["kind"] == "violation" and events[-1]["kind"] == "end"
