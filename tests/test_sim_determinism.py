@@ -51,7 +51,9 @@ def test_every_builtin_is_identical_when_run_twice_in_process(tmp_path: Path) ->
 
     for name in BUILTIN_NAMES:
         scenario = load_builtin(name)
-        lines: list[list[str]] = [[], []]
-        for i in range(2):
-            Simulation(scenario, observers=[lambda e, i=i: lines[i].append(dump_event(e))]).run()
-        assert lines[0] == lines[1], name
+        runs: list[list[str]] = []
+        for _ in range(2):
+            lines: list[str] = []
+            Simulation(scenario, observers=[lambda e, out=lines: out.append(dump_event(e))]).run()
+            runs.append(lines)
+        assert runs[0] == runs[1], name
