@@ -135,6 +135,8 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
                     f"{event['src']} already promised {fmt_ballot(msg.get('promised'))}; "
                     f"{event['dst']} must climb past it."
                 )
+            if event["src"] == event["dst"]:
+                return f"{event['dst']} reads its own note ({msg.get('type', '?')})."
             return f"{event['src']}'s rider reaches {event['dst']}."
         case "drop":
             why = {
