@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
-from regenerate import golden_cases, trace_text  # noqa: E402
+from regenerate import golden_cases, trace_text
 
 CASES = golden_cases()
 
