@@ -19,9 +19,11 @@ setup: $(STAMP)
 magic: setup
 	$(BIN)/desert-paxos magic
 
+LINTED := $(wildcard src tests benchmarks)
+
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: setup
 	$(BIN)/mypy --strict src
