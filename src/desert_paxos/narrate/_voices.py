@@ -120,6 +120,17 @@ def _message_protocol(msg: dict[str, Any]) -> str:
     return str(msg.get("type", "?")).upper()
 
 
+def _network_text(event: dict[str, Any]) -> str:
+    delay = event.get("delay") or {}
+    if "mean" in delay:
+        ride = f"riders take {delay['mean']} ticks on average"
+    else:
+        ride = f"riders take {delay.get('min', '?')} to {delay.get('max', '?')} ticks"
+    loss = float(event.get("loss") or 0.0)
+    dup = float(event.get("duplicate") or 0.0)
+    return f"{ride}, {loss:.0%} are lost and {dup:.0%} set out twice"
+
+
 def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
     """The caravan story of one event (``everyone``: a send merged into a broadcast)."""
     kind = event.get("kind")
@@ -143,6 +154,7 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
                 "loss": "the rider is lost in the dunes",
                 "sandstorm": "a sandstorm stands between them",
                 "crashed": f"{event.get('dst')} has collapsed",
+                "hand": "a hand from the sky took it off the sand",
             }.get(str(event.get("reason")), str(event.get("reason")))
             return f"The rider from {event.get('src')} to {event.get('dst')} never arrives: {why}."
         case "propose":
@@ -170,6 +182,8 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
             return f"A sandstorm splits the desert: {parts}. No rider crosses between these groups."
         case "calm":
             return "The sandstorm settles: every path across the sand is open again."
+        case "network":
+            return f"The desert changes: from now on {_network_text(event)}."
         case "crash":
             return f"{node} collapses. It keeps only what it wrote down: its promise and its vote."
         case "recover":
@@ -226,6 +240,8 @@ def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
             )
         case "calm":
             return "partition healed"
+        case "network":
+            return f"network {_network_text(event)}"
         case "crash":
             return f"crash {node}"
         case "recover":

@@ -21,6 +21,7 @@ from ._model import (
     Expectation,
     Link,
     Network,
+    NetworkChange,
     Proposal,
     Scenario,
     TimelineEvent,
@@ -294,7 +295,23 @@ def _proposals(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[
     return tuple(out)
 
 
-_TIMELINE_KINDS = ("sandstorm", "calm", "crash", "recover")
+_TIMELINE_KINDS = ("sandstorm", "calm", "crash", "recover", "network", "drop")
+
+
+def _network_change(v: _Validator, raw: object, path: str) -> NetworkChange | None:
+    d = v.obj(raw, path, ("delay", "loss", "duplicate"))
+    if d is None:
+        return None
+    if not d:
+        v.fail(path, 'say what changes, e.g. {"loss": 0.3} or {"delay": {"min": 5, "max": 80}}')
+        return None
+    count = len(v.problems)
+    delay = _delay(v, d["delay"], _join(path, "delay")) if "delay" in d else None
+    loss = v.probability(d["loss"], _join(path, "loss")) if "loss" in d else None
+    dup = v.probability(d["duplicate"], _join(path, "duplicate")) if "duplicate" in d else None
+    if len(v.problems) != count:
+        return None
+    return NetworkChange(delay=delay, loss=loss, duplicate=dup)
 
 
 def _sandstorm(
@@ -357,6 +374,14 @@ def _timeline(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[T
                     v.fail(kpath, f'write "calm": true, got {d[kind]!r}')
                 elif at is not None:
                     out.append(TimelineEvent(at=at, kind=kind))
+            case "network":
+                change = _network_change(v, d[kind], kpath)
+                if at is not None and change is not None:
+                    out.append(TimelineEvent(at=at, kind=kind, network=change))
+            case "drop":
+                rider = v.positive(d[kind], kpath)
+                if at is not None and rider is not None:
+                    out.append(TimelineEvent(at=at, kind=kind, rider=rider))
             case _:
                 caravan = _caravan_ref(v, d[kind], kpath, caravans)
                 if at is not None and caravan is not None:

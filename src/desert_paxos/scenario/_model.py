@@ -15,6 +15,7 @@ __all__ = [
     "Expectation",
     "Link",
     "Network",
+    "NetworkChange",
     "Proposal",
     "Scenario",
     "TimelineEvent",
@@ -75,6 +76,34 @@ class Network:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkChange:
+    """A change of the whole desert's riders mid-run; a field left None keeps its value."""
+
+    delay: Delay | None = None
+    loss: float | None = None
+    duplicate: float | None = None
+
+    def applied_to(self, network: Network) -> Network:
+        """``network`` with this change made (per-link overrides stay as they were)."""
+        return Network(
+            delay=self.delay if self.delay is not None else network.delay,
+            loss=self.loss if self.loss is not None else network.loss,
+            duplicate=self.duplicate if self.duplicate is not None else network.duplicate,
+            links=network.links,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        if self.delay is not None:
+            out["delay"] = self.delay.to_json()
+        if self.loss is not None:
+            out["loss"] = self.loss
+        if self.duplicate is not None:
+            out["duplicate"] = self.duplicate
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Timing:
     phase_timeout: int = 150
     backoff_min: int = 10
@@ -102,12 +131,19 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TimelineEvent:
-    """One thing the desert does: ``kind`` is sandstorm, calm, crash or recover."""
+    """One thing the desert does: ``kind`` is sandstorm, calm, crash, recover, network or drop.
+
+    ``network`` changes the riders' delay, loss or duplication from then on, and
+    ``drop`` loses the one rider in flight whose id is ``rider``: the REPL writes
+    both when a learner changes the desert by hand.
+    """
 
     at: int
     kind: str
     caravan: str | None = None
     groups: tuple[tuple[str, ...], ...] = ()
+    network: NetworkChange | None = None
+    rider: int | None = None
 
     def to_json(self) -> dict[str, object]:
         match self.kind:
@@ -115,6 +151,11 @@ class TimelineEvent:
                 return {"at": self.at, "sandstorm": [list(g) for g in self.groups]}
             case "calm":
                 return {"at": self.at, "calm": True}
+            case "network":
+                change = self.network.to_json() if self.network is not None else {}
+                return {"at": self.at, "network": change}
+            case "drop":
+                return {"at": self.at, "drop": self.rider}
             case _:
                 return {"at": self.at, self.kind: self.caravan}
 

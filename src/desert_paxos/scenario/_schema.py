@@ -149,6 +149,32 @@ def scenario_json_schema() -> dict[str, Any]:
                             "required": ["recover"],
                             "additionalProperties": False,
                         },
+                        {
+                            "description": "From then on riders take this delay, are lost "
+                            "or duplicated this often (a hand-made change saved by the REPL).",
+                            "properties": {
+                                "at": _TICK,
+                                "network": {
+                                    "type": "object",
+                                    "minProperties": 1,
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "delay": _DELAY,
+                                        "loss": _PROBABILITY,
+                                        "duplicate": _PROBABILITY,
+                                    },
+                                },
+                            },
+                            "required": ["network"],
+                            "additionalProperties": False,
+                        },
+                        {
+                            "description": "The rider with this id, if still on the sand, "
+                            "is lost (a hand-made drop saved by the REPL).",
+                            "properties": {"at": _TICK, "drop": _POSITIVE},
+                            "required": ["drop"],
+                            "additionalProperties": False,
+                        },
                     ],
                 },
             },

@@ -55,7 +55,7 @@ from ..protocol import (
     ballot_to_json,
     message_to_json,
 )
-from ..scenario import Scenario, TimelineEvent
+from ..scenario import Network, NetworkChange, Scenario, TimelineEvent
 
 __all__ = ["Observer", "RunResult", "Simulation", "Stats"]
 
@@ -139,13 +139,14 @@ class Simulation:
         self.end_reason: str | None = None
         self.decided_at: int | None = None
         self.events_processed = 0
+        self.network: Network = scenario.network  # changed mid-run by "network" events
         self._links = self._build_links()
         self._started = False
 
     # -- setup ----------------------------------------------------------------
 
     def _build_links(self) -> dict[tuple[str, str], _Link]:
-        net = self.scenario.network
+        net = self.network
         links: dict[tuple[str, str], _Link] = {}
         for src in self.names:
             for dst in self.names:
@@ -413,6 +414,12 @@ class Simulation:
             case "recover":
                 assert payload.caravan is not None
                 self.recover(payload.caravan)
+            case "network":
+                assert payload.network is not None
+                self.change_network(payload.network)
+            case "drop":
+                assert payload.rider is not None
+                self.drop_rider(payload.rider)
 
     # -- the desert's actions (also used by the REPL) ---------------------------
 
@@ -465,6 +472,28 @@ class Simulation:
         if problem is not None and self.violation is None:
             self._violate(problem)
         self._apply(node, caravan.on_start())
+
+    def change_network(self, change: NetworkChange) -> None:
+        """Riders sent from now on follow the changed delay, loss and duplication."""
+        self.network = change.applied_to(self.network)
+        self._links = self._build_links()  # a new dict: snapshots may share the old one
+        if self.observers:
+            event: dict[str, Any] = {"kind": "network", **self.network.to_json()}
+            event.pop("links", None)
+            self._emit(event)
+
+    def drop_rider(self, msg_id: int) -> None:
+        """Lose the rider ``msg_id`` now, if it is still on the sand (reason "hand")."""
+        heap = self.heap
+        for i, entry in enumerate(heap):
+            if entry[2] in (DELIVER, LOSE) and entry[3] == msg_id:
+                heap[i] = heap[-1]
+                heap.pop()
+                heapq.heapify(heap)
+                self.in_flight -= 1
+                self._drop(msg_id, entry[4], entry[5], entry[6], "hand")
+                return
+        self._note("", f"rider #{msg_id} is not on the sand any more")
 
     def _note(self, node: str, text: str) -> None:
         if self.observers:
