@@ -34,6 +34,8 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from math import log
 from typing import Any
 
 from ..check import SafetyMonitor, Violation
@@ -55,7 +57,7 @@ from ..protocol import (
     ballot_to_json,
     message_to_json,
 )
-from ..scenario import Network, NetworkChange, Scenario, TimelineEvent
+from ..scenario import Delay, Network, NetworkChange, Scenario, TimelineEvent
 
 __all__ = ["Observer", "RunResult", "Simulation", "Stats"]
 
@@ -92,14 +94,42 @@ class RunResult:
     alive: dict[str, bool]  # which caravans are on their feet at the end
 
 
-@dataclass(slots=True)
-class _Link:
-    kind: int  # 0 uniform, 1 exponential
-    low: int
-    span: int
-    rate: float
-    loss: float
-    duplicate: float
+# How riders travel one link: (exponential?, low, span, rate, loss, duplicate).
+# A plain tuple, so the hot loop unpacks a link in one step.
+_Link = tuple[bool, int, int, float, float, float]
+
+
+@lru_cache(maxsize=64)
+def _link_table(network: Network, names: tuple[str, ...]) -> dict[tuple[str, str], _Link]:
+    """Every (src, dst) link's rules. Cached: a sweep of seeds shares one table.
+
+    The table is never changed in place (a network change builds a new one), so
+    sharing it between runs and with the REPL's snapshots is safe.
+    """
+    default = _link_rules(network.delay, network.loss, network.duplicate)
+    links: dict[tuple[str, str], _Link] = {}
+    for src in names:
+        for dst in names:
+            links[(src, dst)] = default
+    # Overrides apply in order: a later one for the same link replaces loss and
+    # duplication but keeps an earlier one's delay when it names none.
+    delays: dict[tuple[str, str], Delay] = {}
+    for link in network.links:
+        key = (link.src, link.dst)
+        if key in links:
+            delays[key] = delay = link.delay or delays.get(key, network.delay)
+            links[key] = _link_rules(
+                delay,
+                network.loss if link.loss is None else link.loss,
+                network.duplicate if link.duplicate is None else link.duplicate,
+            )
+    return links
+
+
+def _link_rules(delay: Delay, loss: float, duplicate: float) -> _Link:
+    if delay.kind == "exponential":
+        return (True, 0, 0, 1.0 / delay.mean, loss, duplicate)
+    return (False, delay.low, delay.high - delay.low + 1, 0.0, loss, duplicate)
 
 
 class Simulation:
@@ -146,23 +176,7 @@ class Simulation:
     # -- setup ----------------------------------------------------------------
 
     def _build_links(self) -> dict[tuple[str, str], _Link]:
-        net = self.network
-        links: dict[tuple[str, str], _Link] = {}
-        for src in self.names:
-            for dst in self.names:
-                delay, loss, dup = net.delay, net.loss, net.duplicate
-                for link in net.links:
-                    if link.src == src and link.dst == dst:
-                        delay = link.delay or delay
-                        loss = net.loss if link.loss is None else link.loss
-                        dup = net.duplicate if link.duplicate is None else link.duplicate
-                if delay.kind == "exponential":
-                    links[(src, dst)] = _Link(1, 0, 0, 1.0 / delay.mean, loss, dup)
-                else:
-                    links[(src, dst)] = _Link(
-                        0, delay.low, delay.high - delay.low + 1, 0.0, loss, dup
-                    )
-        return links
+        return _link_table(self.network, self.names)
 
     def start(self) -> None:
         """Wake every caravan and lay the desert's script on the heap (idempotent)."""
@@ -227,10 +241,9 @@ class Simulation:
 
     def run(self) -> RunResult:
         """Run until the desert is quiet, ``until`` passes, or an invariant breaks."""
-        self.start()
-        step = self.step
-        while step():
-            pass
+        if self.end_reason is None:
+            self.start()
+            self._advance(-1)
         return self.result()
 
     def step(self) -> bool:
@@ -239,28 +252,39 @@ class Simulation:
             return False
         if not self._started:
             self.start()
+        return self._advance(1)
+
+    def _advance(self, budget: int) -> bool:
+        """The hot loop: process events until ``budget`` of them happened (-1: no limit).
+
+        Returns False once the run has ended. ``run`` and ``step`` share this one
+        loop, so stepping and running can never disagree; everything it touches
+        per event is held in a local, since a local costs less than an attribute.
+        """
         heap = self.heap
+        pop = heapq.heappop
+        until = self.until
+        deliver = self._deliver
         while heap:
-            entry = heapq.heappop(heap)
-            t = entry[0]
-            if t > self.until:
+            entry = pop(heap)
+            t, _, kind, a, b, c, d = entry
+            if t > until:
                 heapq.heappush(heap, entry)
                 self._finish("until")
                 return False
             self.now = t
-            kind = entry[2]
             if kind == DELIVER:
                 self.in_flight -= 1
-                self._deliver(entry[3], entry[4], entry[5], entry[6])
+                deliver(a, b, c, d)
             elif kind == LOSE:
                 self.in_flight -= 1
-                self._drop(entry[3], entry[4], entry[5], entry[6], "loss")
+                self._drop(a, b, c, d, "loss")
             elif kind == TIMER:
-                if not self._fire(entry[3], entry[4], entry[5]):
+                if not self._fire(a, b, c):
                     continue  # a stale timer is not an event
             else:
                 self.script_pending -= 1
-                self._run_script(entry[3])
+                self._run_script(a)
             self.events_processed += 1
             if self.violation is not None:
                 if self.observers:
@@ -278,7 +302,9 @@ class Simulation:
             if self.in_flight == 0 and self.script_pending == 0 and self._settled():
                 self._finish("quiet")
                 return False
-            return True
+            budget -= 1
+            if budget == 0:
+                return True
         self._finish("exhausted")
         return False
 
@@ -502,72 +528,83 @@ class Simulation:
     # -- effects ----------------------------------------------------------------
 
     def _apply(self, node: str, effects: list[Effect]) -> None:
+        send = self._send
         for effect in effects:
-            match effect:
-                case Send(dst=dst, msg=msg):
-                    self._send(node, dst, msg, None)
-                case SetTimer(name=name, low=low, high=high):
-                    self._set_timer(node, name, low, high)
-                case CancelTimer(name=name):
-                    key = (node, name)
-                    if key in self.armed:
-                        del self.armed[key]
-                        self.timer_gen[key] += 1
-                        if self.observers:
-                            self._emit({"kind": "timer_cancel", "node": node, "name": name})
-                case Persist(record=record):
-                    self.disk[node] = record
+            # The common effects by exact type first (cheaper than the match's
+            # isinstance chain); everything else, subclasses included, below.
+            if type(effect) is Send:
+                send(node, effect.dst, effect.msg, None)
+            elif type(effect) is SetTimer:
+                self._set_timer(node, effect.name, effect.low, effect.high)
+            else:
+                self._apply_other(node, effect)
+
+    def _apply_other(self, node: str, effect: Effect) -> None:
+        match effect:
+            case Send(dst=dst, msg=msg):
+                self._send(node, dst, msg, None)
+            case SetTimer(name=name, low=low, high=high):
+                self._set_timer(node, name, low, high)
+            case CancelTimer(name=name):
+                key = (node, name)
+                if key in self.armed:
+                    del self.armed[key]
+                    self.timer_gen[key] += 1
                     if self.observers:
-                        self._emit({"kind": "persist", "node": node, **_record_fields(record)})
-                    problem = self.monitor.on_persist(self.now, node, record)
-                    if problem is not None and self.violation is None:
-                        self._violate(problem)
-                case Decide(ballot=ballot, value=value):
-                    if self.decided_at is None:
-                        self.decided_at = self.now
-                    if self.observers:
-                        self._emit(
-                            {
-                                "kind": "decide",
-                                "node": node,
-                                "value": value,
-                                "ballot": ballot_to_json(ballot),
-                            }
-                        )
-                    problem = self.monitor.on_decide(self.now, node, value)
-                    if problem is not None and self.violation is None:
-                        self._violate(problem)
-                case Adopt():
-                    if self.observers:
-                        self._emit(
-                            {
-                                "kind": "adopt",
-                                "node": node,
-                                "ballot": ballot_to_json(effect.ballot),
-                                "value": effect.value,
-                                "from_ballot": ballot_to_json(effect.from_ballot),
-                                "reported_by": effect.reported_by,
-                                "own_value": effect.own_value,
-                            }
-                        )
+                        self._emit({"kind": "timer_cancel", "node": node, "name": name})
+            case Persist(record=record):
+                self.disk[node] = record
+                if self.observers:
+                    self._emit({"kind": "persist", "node": node, **_record_fields(record)})
+                problem = self.monitor.on_persist(self.now, node, record)
+                if problem is not None and self.violation is None:
+                    self._violate(problem)
+            case Decide(ballot=ballot, value=value):
+                if self.decided_at is None:
+                    self.decided_at = self.now
+                if self.observers:
+                    self._emit(
+                        {
+                            "kind": "decide",
+                            "node": node,
+                            "value": value,
+                            "ballot": ballot_to_json(ballot),
+                        }
+                    )
+                problem = self.monitor.on_decide(self.now, node, value)
+                if problem is not None and self.violation is None:
+                    self._violate(problem)
+            case Adopt():
+                if self.observers:
+                    self._emit(
+                        {
+                            "kind": "adopt",
+                            "node": node,
+                            "ballot": ballot_to_json(effect.ballot),
+                            "value": effect.value,
+                            "from_ballot": ballot_to_json(effect.from_ballot),
+                            "reported_by": effect.reported_by,
+                            "own_value": effect.own_value,
+                        }
+                    )
 
     def _send(self, src: str, dst: str, msg: Message, copy_of: int | None) -> None:
-        self.next_msg_id += 1
-        msg_id = self.next_msg_id
+        self.next_msg_id = msg_id = self.next_msg_id + 1
         self.stats.sent += 1
-        rng = self.rng
         if src == dst:
             arrive, lost = self.now, False  # a caravan's word to itself needs no rider
             duplicate = False
         else:
-            link = self._links[(src, dst)]
-            if link.kind == 0:
-                delay = link.low + int(rng.random() * link.span)
+            exponential, low, span, rate, loss, dup = self._links[(src, dst)]
+            rng = self.rng
+            if exponential:
+                # rng.expovariate(rate), spelled out: the same draw and arithmetic
+                # without a Python-level call, and independent of the stdlib's version.
+                arrive = self.now + 1 + int(-log(1.0 - rng.random()) / rate)
             else:
-                delay = 1 + int(rng.expovariate(link.rate))
-            arrive = self.now + delay
-            lost = link.loss > 0.0 and rng.random() < link.loss
-            duplicate = copy_of is None and link.duplicate > 0.0 and rng.random() < link.duplicate
+                arrive = self.now + low + int(rng.random() * span)
+            lost = loss > 0.0 and rng.random() < loss
+            duplicate = copy_of is None and dup > 0.0 and rng.random() < dup
         if self.observers:
             event: dict[str, Any] = {
                 "kind": "send",
@@ -581,7 +618,8 @@ class Simulation:
                 event["copy_of"] = copy_of
             self._emit(event)
         self.in_flight += 1
-        self._push(arrive, LOSE if lost else DELIVER, msg_id, src, dst, msg)
+        self._seq = seq = self._seq + 1
+        heapq.heappush(self.heap, (arrive, seq, LOSE if lost else DELIVER, msg_id, src, dst, msg))
         if duplicate:
             self.stats.duplicated += 1
             self._send(src, dst, msg, msg_id)
