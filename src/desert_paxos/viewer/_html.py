@@ -1,0 +1,132 @@
+"""The HTML viewer: one self-contained page (inline CSS, JS and SVG) per trace.
+
+Theory of operation
+-------------------
+Python does the reading, the browser does the drawing. :func:`page_data`
+turns the trace into compact JSON: the raw events (for the details panel),
+both voices of every event (told here by :mod:`desert_paxos.narrate`, so the
+page and the terminal say the same words), and the pieces of
+:mod:`._model`: riders, storms, outages, lane marks and the per-caravan state
+snapshots. The page script (``assets/viewer.js``) only looks things up in it.
+
+The JSON sits in a ``<script type="application/json">`` element with ``</``
+escaped, so no trace text can close it; a Content-Security-Policy forbids any
+network request, so the page works from disk and leaks nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..narrate import event_level, fmt_ballot, protocol_voice, story_voice
+from ._model import LANE_MARKS, CaravanState, RunModel, build_model, describe_accepted
+
+__all__ = ["page_data", "render_html", "write_html"]
+
+_FATES = {"delivered": 0, "dropped": 1, "riding": 2}
+
+
+def _asset(name: str) -> str:
+    return (resources.files(__package__) / "assets" / name).read_text(encoding="utf-8")
+
+
+def _state_row(index: int, state: CaravanState) -> list[Any]:
+    return [
+        index,
+        1 if state.alive else 0,
+        fmt_ballot(state.promised) if state.promised is not None else "—",
+        describe_accepted(state.accepted),
+        state.decided if state.decided is not None else "",
+    ]
+
+
+def page_data(header: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Everything the page script needs, as plain JSON-ready values."""
+    model: RunModel = build_model(header, events)
+    lane = {name: i for i, name in enumerate(model.caravans)}
+    riders = [
+        [
+            r.id,
+            lane[r.src],
+            lane[r.dst],
+            r.type,
+            r.sent_at,
+            r.end_at,
+            _FATES[r.fate],
+            r.reason or "",
+            -1 if r.copy_of is None else r.copy_of,
+            r.send_index,
+            -1 if r.fate_index is None else r.fate_index,
+        ]
+        for r in model.riders
+    ]
+    marks = [
+        [index, lane[str(e["node"])], str(e["kind"])]
+        for index, e in enumerate(events)
+        if e.get("kind") in LANE_MARKS and e.get("node") in lane
+    ]
+    drawn_until = max([model.end_time, *(r.end_at for r in model.riders)])
+    given_quorums = header.get("quorums")
+    quorums: dict[str, Any] = given_quorums if isinstance(given_quorums, dict) else {}
+    return {
+        "scenario": str(header.get("scenario", "?")),
+        "description": str(header.get("description", "")),
+        "seed": header.get("seed"),
+        "variant": str(header.get("variant", "paxos")),
+        "quorums": [quorums.get("phase1"), quorums.get("phase2")],
+        "caravans": model.caravans,
+        "end": model.end_time,
+        "drawnUntil": drawn_until,
+        "times": model.times,
+        "kinds": [str(e.get("kind")) for e in events],
+        "levels": [event_level(e) for e in events],
+        "story": [story_voice(e) for e in events],
+        "protocol": [protocol_voice(e) for e in events],
+        "events": events,
+        "riders": riders,
+        "storms": [
+            [s.start, s.end, [[lane[n] for n in g if n in lane] for g in s.groups]]
+            for s in model.storms
+        ],
+        "outages": [[lane[o.caravan], o.start, o.end] for o in model.outages],
+        "marks": marks,
+        "states": [
+            [
+                _state_row(index, state)
+                for index, state in zip(
+                    model.state_marks[name], model.state_values[name], strict=True
+                )
+            ]
+            for name in model.caravans
+        ],
+        "violations": model.violations,
+    }
+
+
+def _script_json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # Inside <script>, "</" could end the element and "<!--" could open a comment.
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def render_html(header: dict[str, Any], events: list[dict[str, Any]]) -> str:
+    """The whole page as one string."""
+    title = f"Desert Paxos — {header.get('scenario', 'a run')} (seed {header.get('seed', '?')})"
+    slots = {
+        "TITLE": html.escape(title),
+        "CSS": _asset("viewer.css"),
+        "JS": _asset("viewer.js"),
+        "DATA": _script_json(page_data(header, events)),
+    }
+    # One pass, so text from the trace can never be mistaken for a later slot.
+    return re.sub(r"\{\{(TITLE|CSS|JS|DATA)\}\}", lambda m: slots[m[1]], _asset("page.html"))
+
+
+def write_html(header: dict[str, Any], events: list[dict[str, Any]], path: str | Path) -> None:
+    """Write the self-contained viewer page for a trace to ``path``."""
+    Path(path).write_text(render_html(header, events), encoding="utf-8", newline="\n")

@@ -1,0 +1,288 @@
+"""The run as a picture needs it: riders, storms, outages and states, read from trace events.
+
+Theory of operation
+-------------------
+Both pictures of a run, the HTML page and the GIF, are drawn from this one
+reading of the trace, never from the simulator. :func:`build_model` walks the
+events once, in order:
+
+* every ``send`` opens a :class:`Rider` (one per message copy); the matching
+  ``deliver`` or ``drop`` (same ``id``) closes it. A rider with neither is still
+  on the sand when the trace stops (a run cut short, a REPL session), and is
+  drawn up to its ``arrive`` time.
+* ``sandstorm``/``calm`` become :class:`Storm` periods, ``crash``/``recover``
+  become :class:`Outage` periods of one caravan.
+* :class:`StateFold` keeps what each caravan knows (alive, promised, accepted,
+  decided) and the model records a snapshot at every event that changes it, so
+  "the state at event k" is a binary search, not a replay.
+
+Unknown kinds and fields are ignored, so a newer trace still opens.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..narrate import fmt_ballot
+
+__all__ = [
+    "CaravanState",
+    "Outage",
+    "Rider",
+    "RunModel",
+    "StateFold",
+    "Storm",
+    "build_model",
+    "describe_accepted",
+]
+
+# Event kinds drawn as a glyph on a caravan's lane in the space-time diagram.
+LANE_MARKS = ("propose", "adopt", "decide", "crash", "recover", "timer", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Rider:
+    """One copy of one message, from its ``send`` to its ``deliver`` or ``drop``."""
+
+    id: int
+    src: str
+    dst: str
+    type: str
+    sent_at: int
+    end_at: int
+    fate: str  # "delivered" | "dropped" | "riding"
+    reason: str | None  # why a dropped rider was lost
+    copy_of: int | None
+    send_index: int
+    fate_index: int | None
+
+    def position(self, t: float) -> float:
+        """How far along its path (0..1) the rider is at time ``t``."""
+        span = self.end_at - self.sent_at
+        if span <= 0:
+            return 1.0
+        return min(1.0, max(0.0, (t - self.sent_at) / span))
+
+
+@dataclass(frozen=True, slots=True)
+class Storm:
+    start: int
+    end: int
+    groups: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    caravan: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaravanState:
+    alive: bool = True
+    promised: Any = None  # a ballot as in the trace: [round, "Name"] or None
+    accepted: Any = None  # {"ballot", "value"} or None
+    decided: str | None = None
+    decided_ballot: Any = None
+
+
+def describe_accepted(accepted: Any) -> str:
+    if isinstance(accepted, dict):
+        return f"{accepted.get('value')} @ {fmt_ballot(accepted.get('ballot'))}"
+    return "—"
+
+
+class StateFold:
+    """What every caravan knows, updated one trace event at a time."""
+
+    def __init__(self, caravans: list[str]) -> None:
+        self.states: dict[str, CaravanState] = {name: CaravanState() for name in caravans}
+
+    def apply(self, event: dict[str, Any]) -> str | None:
+        """Fold in ``event``; return the caravan whose state changed, if one did."""
+        node = event.get("node")
+        if not isinstance(node, str) or node not in self.states:
+            return None
+        before = self.states[node]
+        match event.get("kind"):
+            case "persist":
+                after = replace(
+                    before, promised=event.get("promised"), accepted=event.get("accepted")
+                )
+            case "decide":
+                after = replace(
+                    before, decided=str(event.get("value")), decided_ballot=event.get("ballot")
+                )
+            case "crash":
+                after = replace(before, alive=False)
+            case "recover":
+                # A caravan back on its feet keeps only its logbook: what it learned is gone.
+                after = CaravanState(
+                    alive=True, promised=event.get("promised"), accepted=event.get("accepted")
+                )
+            case _:
+                return None
+        if after == before:
+            return None
+        self.states[node] = after
+        return node
+
+
+@dataclass
+class RunModel:
+    header: dict[str, Any]
+    events: list[dict[str, Any]]
+    caravans: list[str]
+    times: list[int]
+    end_time: int
+    riders: list[Rider]
+    storms: list[Storm]
+    outages: list[Outage]
+    # Per caravan: event indexes where its state changed, and the state after each.
+    state_marks: dict[str, list[int]] = field(default_factory=dict)
+    state_values: dict[str, list[CaravanState]] = field(default_factory=dict)
+    violations: list[int] = field(default_factory=list)
+
+    def cursor_at(self, t: float) -> int:
+        """The index of the last event at or before time ``t`` (-1 before the first)."""
+        return bisect.bisect_right(self.times, t) - 1
+
+    def state_after(self, index: int) -> dict[str, CaravanState]:
+        """Every caravan's state once events ``0..index`` have happened."""
+        out: dict[str, CaravanState] = {}
+        for name in self.caravans:
+            marks = self.state_marks.get(name, [])
+            at = bisect.bisect_right(marks, index) - 1
+            out[name] = self.state_values[name][at] if at >= 0 else CaravanState()
+        return out
+
+    def storm_at(self, t: float) -> Storm | None:
+        for storm in self.storms:
+            # A storm still raging when the trace stops covers its last tick too.
+            if storm.start <= t < storm.end or storm.start <= t == storm.end == self.end_time:
+                return storm
+        return None
+
+    def riding_at(self, t: float) -> list[Rider]:
+        """Riders on the sand at time ``t`` (sent, not yet arrived or lost)."""
+        return [r for r in self.riders if r.src != r.dst and r.sent_at <= t < r.end_at]
+
+
+def build_model(header: dict[str, Any], events: list[dict[str, Any]]) -> RunModel:
+    """Read a trace (its header and events) into the pieces both pictures draw."""
+    caravans = [str(c) for c in header.get("caravans") or []]
+    for event in events:  # a trace without a caravan list still names its caravans
+        for key in ("node", "src", "dst"):
+            name = event.get(key)
+            if isinstance(name, str) and name not in caravans:
+                caravans.append(name)
+    end_time = int(events[-1]["t"]) if events else 0
+
+    open_riders: dict[int, tuple[dict[str, Any], int]] = {}
+    closed: dict[int, Rider] = {}
+    storms: list[Storm] = []
+    storm_open: tuple[int, tuple[tuple[str, ...], ...]] | None = None
+    outages: list[Outage] = []
+    down_since: dict[str, int] = {}
+    fold = StateFold(caravans)
+    state_marks: dict[str, list[int]] = {name: [] for name in caravans}
+    state_values: dict[str, list[CaravanState]] = {name: [] for name in caravans}
+    violations: list[int] = []
+
+    for index, event in enumerate(events):
+        t = int(event["t"])
+        match event.get("kind"):
+            case "send":
+                msg_id = event.get("id")
+                if isinstance(msg_id, int):
+                    open_riders[msg_id] = (event, index)
+            case "deliver" | "drop":
+                msg_id = event.get("id")
+                opened = open_riders.pop(msg_id, None) if isinstance(msg_id, int) else None
+                if opened is not None and isinstance(msg_id, int):
+                    send, send_index = opened
+                    dropped = event.get("kind") == "drop"
+                    closed[msg_id] = _rider(
+                        send,
+                        send_index,
+                        end_at=t,
+                        fate="dropped" if dropped else "delivered",
+                        reason=str(event.get("reason")) if dropped else None,
+                        fate_index=index,
+                    )
+            case "sandstorm":
+                if storm_open is not None:
+                    storms.append(Storm(storm_open[0], t, storm_open[1]))
+                groups = tuple(tuple(str(n) for n in g) for g in event.get("groups") or [])
+                storm_open = (t, groups)
+            case "calm":
+                if storm_open is not None:
+                    storms.append(Storm(storm_open[0], t, storm_open[1]))
+                    storm_open = None
+            case "crash":
+                node = str(event.get("node"))
+                down_since.setdefault(node, t)
+            case "recover":
+                node = str(event.get("node"))
+                if node in down_since:
+                    outages.append(Outage(node, down_since.pop(node), t))
+            case "violation":
+                violations.append(index)
+        changed = fold.apply(event)
+        if changed is not None:
+            state_marks[changed].append(index)
+            state_values[changed].append(fold.states[changed])
+
+    if storm_open is not None:
+        storms.append(Storm(storm_open[0], end_time, storm_open[1]))
+    for node, since in sorted(down_since.items()):
+        outages.append(Outage(node, since, end_time))
+    for msg_id, (send, send_index) in open_riders.items():
+        arrive = send.get("arrive")
+        end_at = arrive if isinstance(arrive, int) else end_time
+        closed[msg_id] = _rider(
+            send, send_index, end_at=end_at, fate="riding", reason=None, fate_index=None
+        )
+    riders = sorted(closed.values(), key=lambda r: r.send_index)
+    return RunModel(
+        header=header,
+        events=events,
+        caravans=caravans,
+        times=[int(e["t"]) for e in events],
+        end_time=end_time,
+        riders=riders,
+        storms=storms,
+        outages=sorted(outages, key=lambda o: (o.start, o.caravan)),
+        state_marks=state_marks,
+        state_values=state_values,
+        violations=violations,
+    )
+
+
+def _rider(
+    send: dict[str, Any],
+    send_index: int,
+    *,
+    end_at: int,
+    fate: str,
+    reason: str | None,
+    fate_index: int | None,
+) -> Rider:
+    msg = send.get("msg") if isinstance(send.get("msg"), dict) else {}
+    copy_of = send.get("copy_of")
+    return Rider(
+        id=int(send["id"]),
+        src=str(send.get("src")),
+        dst=str(send.get("dst")),
+        type=str((msg or {}).get("type", "?")),
+        sent_at=int(send["t"]),
+        end_at=max(end_at, int(send["t"])),
+        fate=fate,
+        reason=reason,
+        copy_of=copy_of if isinstance(copy_of, int) else None,
+        send_index=send_index,
+        fate_index=fate_index,
+    )
