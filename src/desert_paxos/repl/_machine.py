@@ -1,0 +1,217 @@
+"""The time machine: one run of one scenario, walkable backwards and forwards.
+
+Theory of operation
+-------------------
+A *position* counts the simulator steps taken since the start (one step is one
+rider arriving, one timer firing or one act of the desert, with everything the
+caravans do about it; the last step may only close the run). Everything
+computed so far is kept up to the *frontier*: the trace lines of every event,
+and for every position the trace seq, the clock and the time of the last real
+event. The simulation itself is captured every ``SNAPSHOT_EVERY`` positions.
+
+Going to a position behind the frontier restores the nearest snapshot at or
+before it and re-executes the few steps in between: the simulator is
+deterministic (one seeded generator, integer time), so the replayed steps are
+exactly the recorded ones and nothing needs storing per step but three
+integers. Going past the frontier runs the simulation live and records. The
+known future is kept when travelling back, so ``/back`` then ``/step`` shows
+the same events again; a new act of the desert starts a new machine (see the
+session), which is how the old future is discarded.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Callable
+from typing import Any
+
+from ..scenario import Scenario
+from ..sim import Simulation
+from ._snapshot import SimSnapshot, capture, next_event_time, restore
+
+__all__ = ["SNAPSHOT_EVERY", "TimeMachine", "encode_event"]
+
+SNAPSHOT_EVERY = 256
+
+# Byte for byte what the trace writer writes, without building an encoder per event.
+encode_event = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
+class TimeMachine:
+    """A recorded, replayable run of ``scenario`` (its own seed and until)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.header: dict[str, Any] = {}
+        self.lines: list[str] = []  # trace line of event seq i+1, up to the frontier
+        self.sent_at: list[int] = []  # when rider id i+1 set out
+        self.seq_after: list[int] = []  # per position: trace seq of the last event told
+        self.t_after: list[int] = []  # per position: the simulator's clock
+        self.last_event_t: list[int] = []  # per position: tick of the last real event (-1: none)
+        self.snapshots: dict[int, SimSnapshot] = {}
+        self._snapshot_positions: list[int] = []
+        self.position = 0
+        self.verify = False  # tests: check that replayed events equal the recorded ones
+        self._replaying = False
+        self.sim = Simulation(scenario, observers=[self._record])
+        self.sim.start()
+        self._note_position()
+        self._snapshot(0)
+
+    # -- recording ------------------------------------------------------------
+
+    def _record(self, event: dict[str, Any]) -> None:
+        if self._replaying:
+            if self.verify:
+                seq = event["seq"]
+                recorded = self.lines[seq - 1]
+                if recorded != encode_event(event):
+                    raise AssertionError(f"replay differs at seq {seq}: {recorded}")
+            return
+        kind = event["kind"]
+        if kind == "header":
+            self.header = event
+            return
+        self.lines.append(encode_event(event))
+        if kind == "send":
+            self.sent_at.append(event["t"])
+
+    def _note_position(self, processed: bool = False) -> None:
+        sim = self.sim
+        self.seq_after.append(sim.event_seq)
+        self.t_after.append(sim.now)
+        last = self.last_event_t[-1] if self.last_event_t else -1
+        self.last_event_t.append(sim.now if processed else last)
+
+    def _snapshot(self, position: int) -> None:
+        self.snapshots[position] = capture(self.sim)
+        self._snapshot_positions.append(position)
+
+    # -- where we are ---------------------------------------------------------
+
+    @property
+    def frontier(self) -> int:
+        return len(self.seq_after) - 1
+
+    @property
+    def ended(self) -> bool:
+        return self.sim.end_reason is not None
+
+    @property
+    def now(self) -> int:
+        return self.t_after[self.position]
+
+    @property
+    def seq(self) -> int:
+        return self.seq_after[self.position]
+
+    def last_event_time(self) -> int:
+        return self.last_event_t[self.position]
+
+    def next_event_time(self) -> int | None:
+        return next_event_time(self.sim)
+
+    def position_at_time(self, t: int) -> int:
+        """The last known position whose clock is at most ``t``."""
+        return max(0, bisect_right(self.t_after, t) - 1)
+
+    # -- moving ---------------------------------------------------------------
+
+    def step(self) -> bool:
+        """One step forward; False when the run is over and nothing happened."""
+        sim = self.sim
+        if sim.end_reason is not None:
+            return False
+        position = self.position
+        if position < self.frontier:  # the known future: replay it
+            self._replaying = True
+            try:
+                sim.step()
+            finally:
+                self._replaying = False
+            self.position = position + 1
+            return True
+        before = sim.events_processed
+        sim.step()
+        self.position = position + 1
+        self._note_position(processed=sim.events_processed != before)
+        if self.position % SNAPSHOT_EVERY == 0:
+            self._snapshot(self.position)
+        return True
+
+    def goto(self, position: int, *, reload: bool = False) -> None:
+        """Be at ``position`` (clamped at 0; past the frontier the run goes on live).
+
+        ``reload`` rebuilds the simulation from a snapshot even when already
+        there: the way back to a known-good state after an unexpected error.
+        """
+        position = max(0, position)
+        if position > self.frontier:
+            self.goto(self.frontier, reload=reload)
+            while self.position < position and self.step():
+                pass
+            return
+        if position == self.position and not reload:
+            return
+        index = bisect_right(self._snapshot_positions, position) - 1
+        nearest = self._snapshot_positions[index]
+        if reload or position < self.position or nearest > self.position:
+            self.sim = restore(self.snapshots[nearest], self.scenario, [self._record])
+            self.position = nearest
+        while self.position < position:
+            self.step()
+
+    def run_until(
+        self,
+        t: int,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        max_steps: int | None = None,
+    ) -> int:
+        """Take every step whose event happens at tick ``t`` or before; returns the steps taken.
+
+        ``should_stop`` is asked before every step (Ctrl-C pauses cleanly between
+        steps, never inside one); ``max_steps`` bounds the work of one call.
+        """
+        until = self.sim.until
+        taken = 0
+        while not self.ended:
+            if (should_stop is not None and should_stop()) or (
+                max_steps is not None and taken >= max_steps
+            ):
+                break
+            upcoming = self.next_event_time()
+            if upcoming is None or upcoming > until:
+                if upcoming is None or t >= until:
+                    self.step()  # closes the run, as the simulator would
+                    taken += 1
+                break
+            if upcoming > t:
+                break
+            self.step()
+            taken += 1
+        return taken
+
+    def goto_time(self, t: int) -> None:
+        """The state once every event up to tick ``t`` has happened, and none after."""
+        position = self.position_at_time(t)
+        if position < self.frontier or self.sim_ended_at_frontier():
+            self.goto(position)
+            return
+        self.goto(self.frontier)
+        self.run_until(t)
+
+    def sim_ended_at_frontier(self) -> bool:
+        if self.position == self.frontier:
+            return self.ended
+        snapshot_position = self._snapshot_positions[-1]
+        if snapshot_position == self.frontier:
+            return self.snapshots[snapshot_position].end_reason is not None
+        return False
+
+    # -- reading the record ---------------------------------------------------
+
+    def lines_between(self, first_seq: int, last_seq: int) -> list[str]:
+        """Trace lines of the events with ``first_seq < seq <= last_seq``."""
+        return self.lines[first_seq:last_seq]

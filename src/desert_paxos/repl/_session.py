@@ -1,0 +1,856 @@
+"""One REPL session: a scenario, a seed, a time machine and the hand-made events.
+
+Theory of operation
+-------------------
+The session *is* a scenario: the one it was opened with, plus every fault or
+proposal made by hand, each written as a timeline event (or proposal) at the
+tick it happened. Running that scenario from scratch produces the session's
+trace byte for byte, which is what ``/save`` relies on.
+
+The simulator lays its whole script on the heap at the start and, within one
+tick, runs the script before anything else. A hand-made act therefore lands at
+the session clock when nothing has happened at that tick yet, and at the next
+tick otherwise (the rest of the current tick is finished first); either way the
+run from scratch puts it in exactly the same place. Making the act rebuilds the
+time machine from the new scenario, replays the shared past and steps until the
+act has happened. An act made after travelling back forks the future: the
+known future and the hand-made events in it are discarded, and we say so.
+
+``clock`` is the time the learner sees: at least the simulator's time, more when
+``/run T`` went past the last event. Every command answers through
+:meth:`Session.execute`, which turns each mistake into one line and never lets
+an error escape: the REPL never loses the session.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..narrate import LEVELS, protocol_voice, story_voice
+from ..scenario import (
+    BUILTIN_NAMES,
+    Delay,
+    Expectation,
+    NetworkChange,
+    Scenario,
+    ScenarioError,
+    TimelineEvent,
+    resolve_scenario,
+)
+from ..scenario import Proposal as PlannedProposal
+from ._commands import COMMANDS, Command, ReplError, command_named, help_lines, parse_line
+from ._machine import TimeMachine, encode_event
+from ._map import DesertPicture, draw_desert
+from ._screen import Screen
+from ._views import (
+    inflight_lines,
+    riders_in_flight,
+    sandstorm_groups,
+    state_lines,
+    why_lines,
+)
+
+__all__ = ["Injection", "Session"]
+
+MAX_COUNT = 1_000_000
+MAX_RUN_STEPS = 200_000  # one /run never takes longer than this without asking again
+
+
+@dataclass(slots=True)
+class Injection:
+    """One act of the learner's hand, and the position after which it had happened."""
+
+    item: TimelineEvent | PlannedProposal
+    executed_at: int | None = None
+
+
+class _Flag:
+    hit = False
+
+
+@contextmanager
+def pause_on_ctrl_c() -> Iterator[_Flag]:
+    """While moving time, Ctrl-C raises a flag checked between steps, never inside one."""
+    flag = _Flag()
+
+    def handler(signum: int, frame: Any) -> None:
+        flag.hit = True
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: nothing to catch
+        yield flag
+        return
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Session:
+    def __init__(
+        self,
+        spec: str,
+        scenario: Scenario,
+        screen: Screen,
+        *,
+        seed: int | None = None,
+        interactive: bool = False,
+    ) -> None:
+        self.screen = screen
+        self.interactive = interactive
+        self.level = "info"
+        self._open(spec, scenario, seed)
+
+    def _open(self, spec: str, scenario: Scenario, seed: int | None) -> None:
+        self.spec = spec
+        self.base = replace(scenario, seed=scenario.seed if seed is None else seed)
+        self.injections: list[Injection] = []
+        self.tm = TimeMachine(self.base)
+        self.clock = 0
+
+    # -- what the session is ----------------------------------------------------
+
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario_with(self.injections)
+
+    def _scenario_with(self, injections: list[Injection]) -> Scenario:
+        if not injections:
+            return self.base
+        timeline = self.base.timeline + tuple(
+            i.item for i in injections if isinstance(i.item, TimelineEvent)
+        )
+        proposals = self.base.proposals + tuple(
+            i.item for i in injections if isinstance(i.item, PlannedProposal)
+        )
+        # The scenario's expectation was about the desert as written, not as changed by hand.
+        return replace(self.base, timeline=timeline, proposals=proposals, expect=Expectation())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.base.caravans
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """What a rejected line must leave untouched (tests compare it)."""
+        tm = self.tm
+        return (
+            self.spec,
+            self.scenario,
+            self.clock,
+            self.level,
+            tm.position,
+            tm.frontier,
+            tm.seq,
+            tuple(tm.lines[: tm.seq]),
+        )
+
+    # -- the loop's entry point ---------------------------------------------------
+
+    def welcome(self) -> None:
+        s = self.base
+        self.screen.say(f"Desert Paxos — {s.name} (seed {s.seed})", "bold")
+        if s.description:
+            self.screen.say(s.description, "italic")
+        self.show_map()
+        self.screen.say("Time is paused at t=0. Type /help for the commands, /step to begin.")
+
+    def execute(self, line: str) -> bool:
+        """Run one input line; False once the learner wants to leave."""
+        try:
+            parsed = parse_line(line)
+            if parsed is None:
+                if not self.interactive:
+                    self.screen.say(line.strip(), "dim")
+                return True
+            command, args, rest = parsed
+            return self._dispatch(command, args, rest)
+        except ReplError as exc:
+            self.screen.error(str(exc))
+            return True
+        except KeyboardInterrupt:
+            self.screen.error("interrupted; the session is as it was before the command")
+            self._recover()
+            return True
+        except Exception as exc:  # a bug: say so, and keep the session
+            self.screen.error(
+                f"internal error ({type(exc).__name__}: {exc}); this is a bug — the session "
+                f"is back at t={self.clock}"
+            )
+            self._recover()
+            return True
+
+    def _recover(self) -> None:
+        try:
+            self.tm.goto(min(self.tm.position, self.tm.frontier), reload=True)
+        except Exception:
+            self.tm = TimeMachine(self.scenario)
+            self.clock = 0
+
+    def _dispatch(self, command: Command, args: list[str], rest: str) -> bool:
+        match command.name:
+            case "help":
+                self._help(args)
+            case "step":
+                n = _count(args, 1, command)
+                self._move(lambda flag: self._steps(n, flag))
+            case "run":
+                self._run(args, command)
+            case "play":
+                self._play(args, command)
+            case "back":
+                n = _count(args, 1, command)
+                self._back(n)
+            case "goto":
+                self._goto(args, command)
+            case "map":
+                _no_args(args, command)
+                self.show_map()
+            case "state":
+                name = self._caravan_arg(args, command, optional=True)
+                for text in state_lines(self.tm, name):
+                    self.screen.say(text)
+            case "inflight":
+                _no_args(args, command)
+                for text in inflight_lines(self.tm, self.clock):
+                    self.screen.say(text)
+            case "timeline":
+                self._timeline(_count(args, 20, command))
+            case "why":
+                self._why(self._caravan_arg(args, command, optional=True))
+            case "crash" | "recover":
+                self._crash_or_recover(command, args)
+            case "sandstorm":
+                self._sandstorm(rest, command)
+            case "calm":
+                _no_args(args, command)
+                if self.tm.sim.groups is None:
+                    raise ReplError("there is no sandstorm to calm (see /map)")
+                self._inject("the sandstorm calms", lambda at: TimelineEvent(at=at, kind="calm"))
+            case "drop":
+                self._drop(args, command)
+            case "propose":
+                self._propose(args, rest, command)
+            case "loss":
+                self._loss(args, command)
+            case "delay":
+                self._delay(args, command)
+            case "log":
+                self._log(args, command)
+            case "seed":
+                self._seed(args, command)
+            case "save":
+                self._save(rest, command)
+            case "load":
+                self._load(rest, command)
+            case "export":
+                self._export(args, rest, command)
+            case "quit":
+                return False
+        return True
+
+    # -- help ---------------------------------------------------------------------
+
+    def _help(self, args: list[str]) -> None:
+        if not args:
+            for text in help_lines():
+                self.screen.say(text)
+            return
+        if len(args) > 1:
+            raise ReplError("/help takes one command name, e.g. /help crash")
+        command = command_named(args[0])
+        if command is None:
+            raise ReplError(f"no command {args[0]!r} to explain; /help lists them all")
+        self.screen.say(f"{command.synopsis} — {command.summary}", "bold")
+        self.screen.say(f"  e.g. {command.example}")
+
+    # -- moving through time ---------------------------------------------------------
+
+    def _move(self, mover: Callable[[_Flag], None]) -> None:
+        """Move forward, tell what happened, and stop loudly at a safety violation."""
+        tm = self.tm
+        first_seq = tm.seq
+        was_violated = tm.sim.violation is not None
+        with pause_on_ctrl_c() as flag:
+            mover(flag)
+            paused = flag.hit
+        self.tell(first_seq, tm.seq)
+        if paused:
+            self.screen.say(f"Paused at t={self.clock} (Ctrl-C).", "yellow")
+        if tm.sim.violation is not None and not was_violated:
+            self.report_violation()
+        self.status()
+
+    def _steps(self, n: int, flag: _Flag) -> None:
+        tm = self.tm
+        if tm.ended:
+            self._say_over()
+            return
+        taken = 0
+        while taken < n and not flag.hit and tm.step():
+            taken += 1
+            if tm.ended:
+                break
+        self.clock = max(tm.now, self.clock if taken == 0 else tm.now)
+
+    def _say_over(self) -> None:
+        reason = self.tm.sim.end_reason
+        why = {
+            "quiet": "the desert is quiet: nothing more happens unless you act "
+            "(/crash, /recover, /propose ...)",
+            "until": f"the scenario stops at t={self.tm.sim.until}",
+            "violation": "a safety invariant broke; /back to look before it",
+            "exhausted": "nothing is left to happen",
+        }.get(str(reason), str(reason))
+        self.screen.say(f"The run is over: {why}.", "yellow")
+
+    def _run(self, args: list[str], command: Command) -> None:
+        tm = self.tm
+        if len(args) > 1:
+            raise ReplError(f"/run takes at most one time; usage: {command.synopsis}")
+        if not args:
+            if tm.ended:
+                self._say_over()
+                return
+            target = tm.sim.until
+        else:
+            target = self._time_arg(args[0], allow_relative=True)
+            if target < self.clock:
+                raise ReplError(
+                    f"t={target} is in the past (now t={self.clock}); /goto {target} travels back"
+                )
+
+        def mover(flag: _Flag) -> None:
+            taken = tm.run_until(target, should_stop=lambda: flag.hit, max_steps=MAX_RUN_STEPS)
+            if flag.hit or (taken >= MAX_RUN_STEPS and not tm.ended):
+                self.clock = tm.now
+                if not flag.hit:
+                    self.screen.say(f"Paused after {taken} steps; /run again to go on.", "yellow")
+                return
+            if args:
+                self.clock = max(tm.now, min(target, tm.sim.until))
+            else:
+                self.clock = tm.now
+            if tm.ended and not args:
+                return
+
+        self._move(mover)
+
+    def _play(self, args: list[str], command: Command) -> None:
+        if len(args) > 1:
+            raise ReplError(f"usage: {command.synopsis}")
+        speed = _int(args[0], "speed", command, minimum=1) if args else 40
+        if self.tm.ended:
+            self._say_over()
+            return
+        if not self.interactive:
+            self.screen.say("(not a terminal: playing without animation)", "dim")
+            self._run([], command)
+            self.show_map()
+            return
+        self._animate(speed)
+
+    def _animate(self, speed: int) -> None:
+        import time
+
+        from rich.live import Live
+
+        tm = self.tm
+        first_seq = tm.seq
+        ticks_per_frame = max(1, speed // 10)
+        console = self.screen.console()
+        with (
+            pause_on_ctrl_c() as flag,
+            Live(self.picture().to_rich(), console=console, refresh_per_second=20) as live,
+        ):
+            while not flag.hit and not tm.ended and tm.sim.violation is None:
+                target = min(self.clock + ticks_per_frame, tm.sim.until)
+                tm.run_until(target, should_stop=lambda: flag.hit)
+                self.clock = max(tm.now, target) if not flag.hit else tm.now
+                live.update(self.picture().to_rich())
+                time.sleep(0.1)  # presentation pace only; the desert's time is the tick count
+        told = tm.seq - first_seq
+        self.screen.say(f"{told} events happened; /timeline shows them.", "dim")
+        if flag.hit:
+            self.screen.say(f"Paused at t={self.clock} (Ctrl-C).", "yellow")
+        if tm.sim.violation is not None:
+            self.report_violation()
+        self.status()
+
+    def _back(self, n: int) -> None:
+        tm = self.tm
+        if tm.position == 0:
+            raise ReplError("already at the very beginning (t=0)")
+        target = max(0, tm.position - n)
+        tm.goto(target)
+        self.clock = tm.now
+        self.screen.say(
+            f"Back {n if target else 'to the start'}: t={self.clock}, step {target}. "
+            "Going forward again replays the same events.",
+            "cyan",
+        )
+        self.show_map()
+
+    def _goto(self, args: list[str], command: Command) -> None:
+        if len(args) != 1:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        tm = self.tm
+        target = self._time_arg(args[0], allow_relative=True)
+        until = tm.sim.until
+        if target > until:
+            raise ReplError(f"the scenario stops at t={until}; /goto a tick up to {until}")
+        first_seq = tm.seq
+        forward = target >= self.clock
+        tm.goto_time(target)
+        self.clock = max(tm.now, target) if tm.sim.violation is None else tm.now
+        if forward:
+            passed = tm.seq - first_seq
+            self.screen.say(f"Forward to t={self.clock}: {passed} events happened.", "cyan")
+        else:
+            self.screen.say(f"Back to t={self.clock} (step {tm.position}).", "cyan")
+        if forward and tm.sim.violation is not None:
+            self.report_violation()
+        self.show_map()
+
+    # -- looking ------------------------------------------------------------------
+
+    def picture(self) -> DesertPicture:
+        tm = self.tm
+        sim = tm.sim
+        riders = riders_in_flight(tm)
+        groups = sandstorm_groups(tm)
+        status = [self.status_text()]
+        values = sorted(set(sim.monitor.decisions.values()))
+        if values:
+            status.append(f"⛺ The campsite is chosen: {' and '.join(values)}.")
+        if groups:
+            status.append("Sandstorm: " + " | ".join(", ".join(g) for g in groups))
+        return draw_desert(
+            caravans=sim.caravans,
+            disk_promised={name: record.promised for name, record in sim.disk.items()},
+            riders=riders,
+            groups=groups,
+            now=self.clock,
+            title=f"{self.base.name} · seed {self.base.seed} · t={self.clock}",
+            status=status,
+        )
+
+    def show_map(self) -> None:
+        self.screen.show(self.picture())
+
+    def status_text(self) -> str:
+        tm = self.tm
+        riders = sum(1 for r in riders_in_flight(tm))
+        known = f" of {tm.frontier} known" if tm.frontier > tm.position else ""
+        over = f" · over ({tm.sim.end_reason})" if tm.ended else ""
+        return (
+            f"t={self.clock} · step {tm.position}{known} · "
+            f"{riders} rider{'s' if riders != 1 else ''} on the sand{over}"
+        )
+
+    def status(self) -> None:
+        self.screen.say(self.status_text(), "dim")
+
+    def tell(self, first_seq: int, last_seq: int) -> None:
+        """Narrate the recorded events ``first_seq < seq <= last_seq`` at the log level."""
+        if LEVELS[self.level] == 0:
+            return
+        narrator = self.screen.narrator(self.level)
+        narrator.caravans = list(self.names)
+        for line in self.tm.lines_between(first_seq, last_seq):
+            narrator(json.loads(line))
+        narrator.flush()
+
+    def _timeline(self, n: int) -> None:
+        tm = self.tm
+        hide = () if self.level == "trace" else ("timer_set", "timer_cancel")
+        events = []
+        for line in reversed(tm.lines[: tm.seq]):
+            event = json.loads(line)
+            if event["kind"] in hide:
+                continue
+            events.append(event)
+            if len(events) >= n:
+                break
+        if not events:
+            self.screen.say("Nothing has happened yet: /step lets the first event happen.")
+            return
+        for event in reversed(events):
+            self.screen.say(f"t={event['t']:>5}  {story_voice(event)}")
+            self.screen.say(f"{'':>7}  {protocol_voice(event)}", "dim")
+
+    def _why(self, name: str | None) -> None:
+        sim = self.tm.sim
+        if name is not None:
+            for text in why_lines(self.tm, name):
+                self.screen.say(text)
+            return
+        values = sorted(set(sim.monitor.decisions.values()))
+        if values:
+            self.screen.say(f"The caravans have chosen {' and '.join(values)}.", "bold")
+        else:
+            self.screen.say("No campsite is chosen yet. Caravan by caravan:", "bold")
+        for caravan in self.names:
+            self.screen.say(f"{caravan}:", "bold")
+            for text in why_lines(self.tm, caravan):
+                self.screen.say(f"  {text}")
+
+    def report_violation(self) -> None:
+        v = self.tm.sim.violation
+        if v is None:
+            return
+        s = self.screen
+        s.say(f"!!! SAFETY VIOLATED at t={v.t}: {v.invariant} — {v.rule}", "bold white on red")
+        s.say(f"!!! {v.message}", "bold red")
+        culprit = next((n for n in self.names if n in v.message.split()), None)
+        if culprit is not None:
+            s.say(f"Why is {culprit} there?", "bold")
+            for text in why_lines(self.tm, culprit):
+                s.say(f"  {text}")
+        s.say("Reproduce it with:", "bold")
+        s.say(f"  {self.reproduce_command()}")
+        s.say("The run is paused here: /timeline shows how it came to this, /back goes before it.")
+
+    def reproduce_command(self) -> str:
+        from ..cli._common import reproduce_command
+
+        if not self.injections:
+            return reproduce_command(self.spec, self.base.seed, None, "--log-level debug")
+        return "/save session.json, then: desert-paxos run session.json --log-level debug"
+
+    # -- changing the desert by hand --------------------------------------------------
+
+    def act_time(self) -> int:
+        """The tick a hand-made act lands on (see the module docstring)."""
+        return self.clock if self.clock > self.tm.last_event_time() else self.clock + 1
+
+    def _inject(self, what: str, make: Callable[[int], TimelineEvent | PlannedProposal]) -> None:
+        tm = self.tm
+        if tm.sim.violation is not None:
+            raise ReplError(
+                f"the run stopped at a safety violation (t={tm.sim.violation.t}); "
+                "/back before it to change the desert"
+            )
+        at = self.act_time()
+        if at > tm.sim.until:
+            raise ReplError(
+                f"the scenario stops at t={tm.sim.until}; there is no t={at} to act in "
+                "(/back to an earlier time first)"
+            )
+        position = tm.position
+        kept = [
+            i for i in self.injections if i.executed_at is not None and i.executed_at <= position
+        ]
+        discarded_steps = tm.frontier - position
+        discarded_acts = len(self.injections) - len(kept)
+        old_frontier_t = tm.t_after[tm.frontier]
+        item = make(at)
+        injections = [*kept, Injection(item)]
+        scenario = self._scenario_with(injections)
+        new_tm = TimeMachine(scenario)
+        rank = _script_rank(scenario, item)
+
+        def done() -> bool:
+            sim = new_tm.sim
+            return len(sim.script) - sim.script_pending > rank
+
+        while new_tm.position < position and not done() and new_tm.step():
+            pass
+        first_seq = new_tm.seq
+        with pause_on_ctrl_c():  # the act is applied whole or not at all
+            while not done() and new_tm.step():
+                pass
+        injections[-1].executed_at = new_tm.position if done() else None
+        self.tm = new_tm
+        self.injections = injections
+        self.clock = max(new_tm.now, at) if done() else new_tm.now
+        if (at == self.clock and at > tm.last_event_time() + 1) or first_seq == new_tm.seq:
+            self.screen.say(f"At t={at}: {what}.", "bold cyan")
+        else:
+            self.screen.say(
+                f"At t={at}: {what} (the events still due at t={at - 1} happen first).",
+                "bold cyan",
+            )
+        if discarded_steps > 0:
+            acts = (
+                f", with {discarded_acts} hand-made event{'s' if discarded_acts != 1 else ''}"
+                if discarded_acts
+                else ""
+            )
+            self.screen.say(
+                f"The old future was discarded ({discarded_steps} steps up to t={old_frontier_t}"
+                f"{acts}): from here the desert takes a new course.",
+                "yellow",
+            )
+        self.tell(first_seq, new_tm.seq)
+        if new_tm.sim.violation is not None:
+            self.report_violation()
+        self.status()
+
+    def _crash_or_recover(self, command: Command, args: list[str]) -> None:
+        if len(args) != 1:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        name = self._caravan(args[0])
+        alive = self.tm.sim.caravans.get(name) is not None
+        if command.name == "crash":
+            if not alive:
+                raise ReplError(f"{name} has already collapsed; /recover {name} brings it back")
+            self._inject(
+                f"{name} collapses", lambda at: TimelineEvent(at=at, kind="crash", caravan=name)
+            )
+        else:
+            if alive:
+                raise ReplError(f"{name} is on its feet; only a collapsed caravan can recover")
+            self._inject(
+                f"{name} gets back on its feet",
+                lambda at: TimelineEvent(at=at, kind="recover", caravan=name),
+            )
+
+    def _sandstorm(self, rest: str, command: Command) -> None:
+        if not rest:
+            raise ReplError(f"say who is separated from whom, e.g. {command.example}")
+        groups: list[tuple[str, ...]] = []
+        seen: set[str] = set()
+        for part in rest.split("|"):
+            words = part.replace(",", " ").split()
+            if not words:
+                raise ReplError(f"an empty group in {rest!r}; e.g. {command.example}")
+            group: list[str] = []
+            for word in words:
+                name = self._caravan(word)
+                if name in seen:
+                    raise ReplError(f"{name} is named twice; each caravan stands in one group")
+                seen.add(name)
+                group.append(name)
+            groups.append(tuple(group))
+        if len(groups) == 1 and len(seen) == len(self.names):
+            raise ReplError("everyone is in one group: that storm separates nobody")
+        shown = " | ".join(", ".join(g) for g in groups)
+        self._inject(
+            f"a sandstorm rises: {shown}",
+            lambda at: TimelineEvent(at=at, kind="sandstorm", groups=tuple(groups)),
+        )
+
+    def _drop(self, args: list[str], command: Command) -> None:
+        if len(args) != 1:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example} (ids in /inflight)")
+        msg_id = _int(args[0].lstrip("#"), "rider id", command, minimum=1)
+        riders = {r.msg_id: r for r in riders_in_flight(self.tm)}
+        rider = riders.get(msg_id)
+        if rider is None:
+            listing = ", ".join(f"#{i}" for i in sorted(riders)[:8]) or "none"
+            raise ReplError(
+                f"no rider #{msg_id} is on the sand (in flight: {listing}; see /inflight)"
+            )
+        at = self.act_time()
+        if rider.arrive < at:
+            raise ReplError(
+                f"rider #{msg_id} arrives at t={rider.arrive}, before your hand can reach it at t={at}"
+            )
+        self._inject(
+            f"rider #{msg_id} ({rider.src} → {rider.dst}) is taken off the sand",
+            lambda at: TimelineEvent(at=at, kind="drop", rider=msg_id),
+        )
+
+    def _propose(self, args: list[str], rest: str, command: Command) -> None:
+        if len(args) < 2:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        name = self._caravan(args[0])
+        campsite = rest[len(args[0]) :].strip()
+        if self.tm.sim.caravans.get(name) is None:
+            raise ReplError(f"{name} has collapsed and cannot propose; /recover {name} first")
+        self._inject(
+            f"{name} wishes to camp at {campsite}",
+            lambda at: PlannedProposal(at=at, caravan=name, campsite=campsite),
+        )
+
+    def _loss(self, args: list[str], command: Command) -> None:
+        if len(args) != 1:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        loss = _probability(args[0], command)
+        self._inject(
+            f"from now on {loss:.0%} of riders are lost",
+            lambda at: TimelineEvent(at=at, kind="network", network=NetworkChange(loss=loss)),
+        )
+
+    def _delay(self, args: list[str], command: Command) -> None:
+        if len(args) != 2:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        low = _int(args[0], "MIN", command, minimum=0)
+        high = _int(args[1], "MAX", command, minimum=0)
+        if low > high:
+            raise ReplError(f"MIN {low} is greater than MAX {high}; e.g. {command.example}")
+        delay = Delay(kind="uniform", low=low, high=high)
+        self._inject(
+            f"from now on riders take {low} to {high} ticks",
+            lambda at: TimelineEvent(at=at, kind="network", network=NetworkChange(delay=delay)),
+        )
+
+    # -- the session ----------------------------------------------------------------
+
+    def _log(self, args: list[str], command: Command) -> None:
+        if len(args) != 1 or args[0].lower() not in LEVELS:
+            raise ReplError(f"usage: /log LEVEL with LEVEL one of {', '.join(LEVELS)}")
+        self.level = args[0].lower()
+        self.screen.say(f"Telling events at level {self.level}.")
+
+    def _seed(self, args: list[str], command: Command) -> None:
+        if len(args) != 1:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        seed = _int(args[0], "seed", command, minimum=0)
+        cleared = len(self.injections)
+        self._open(self.spec, self.base, seed)
+        note = f" ({cleared} hand-made events cleared)" if cleared else ""
+        self.screen.say(f"Starting over at t=0 with seed {seed}{note}.", "cyan")
+        self.show_map()
+
+    def _save(self, rest: str, command: Command) -> None:
+        if not rest:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        path = Path(rest).expanduser()
+        text = json.dumps(self.scenario.to_json(), indent=2, ensure_ascii=False) + "\n"
+        _write(path, text)
+        acts = len(self.injections)
+        self.screen.say(
+            f"Saved to {path} ({acts} hand-made event{'s' if acts != 1 else ''}, seed "
+            f"{self.base.seed}). Replay it: desert-paxos run {path}"
+        )
+
+    def _load(self, rest: str, command: Command) -> None:
+        if not rest:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        try:
+            scenario = resolve_scenario(rest)
+        except ScenarioError as exc:
+            problems = exc.problems
+            first = f"{problems[0]}" if problems else "cannot load it"
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise ReplError(f"{rest}: {first}{more}") from None
+        self._open(rest, scenario, None)
+        self.welcome()
+
+    def _export(self, args: list[str], rest: str, command: Command) -> None:
+        if len(args) < 2 or args[0].lower() != "trace":
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        path = Path(rest[len(args[0]) :].strip()).expanduser()
+        tm = self.tm
+        lines = [encode_event(tm.header), *tm.lines[: tm.seq]]
+        _write(path, "\n".join(lines) + "\n")
+        self.screen.say(
+            f"Wrote {tm.seq} events to {path}; `desert-paxos replay {path}` tells them."
+        )
+
+    # -- arguments --------------------------------------------------------------------
+
+    def _caravan(self, word: str) -> str:
+        for name in self.names:
+            if name.lower() == word.lower():
+                return name
+        prefixed = [n for n in self.names if n.lower().startswith(word.lower())]
+        if len(prefixed) == 1 and len(word) >= 2:
+            return prefixed[0]
+        import difflib
+
+        close = difflib.get_close_matches(word, self.names, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}? " if close else ""
+        shown = word if len(word) <= 30 else word[:29] + "…"
+        raise ReplError(f"unknown caravan {shown!r}: {hint}(caravans: {', '.join(self.names)})")
+
+    def _caravan_arg(self, args: list[str], command: Command, optional: bool) -> str | None:
+        if not args and optional:
+            return None
+        if len(args) != 1:
+            raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+        return self._caravan(args[0])
+
+    def _time_arg(self, text: str, allow_relative: bool) -> int:
+        relative = allow_relative and text[:1] in "+-"
+        value = _parse_int(text[1:] if relative else text)
+        if value is None or value > 10**12:
+            raise ReplError(f"expected a tick like 120 or +50, got {_shown(text)}")
+        if not relative:
+            return value
+        return max(0, self.clock + value) if text[0] == "+" else max(0, self.clock - value)
+
+
+# -- small helpers ------------------------------------------------------------------------
+
+
+def _script_rank(scenario: Scenario, item: TimelineEvent | PlannedProposal) -> int:
+    """Where ``item`` (the last of its kind) stands in the simulator's script order."""
+    timeline, proposals = scenario.timeline, scenario.proposals
+    keys = [(e.at, i) for i, e in enumerate(timeline)]
+    keys += [(p.at, len(timeline) + i) for i, p in enumerate(proposals)]
+    if isinstance(item, TimelineEvent):
+        mine = (item.at, len(timeline) - 1)
+    else:
+        mine = (item.at, len(timeline) + len(proposals) - 1)
+    return sorted(keys).index(mine)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 30 else text[:29] + "…")
+
+
+def _parse_int(text: str) -> int | None:
+    if not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+def _int(text: str, what: str, command: Command, minimum: int) -> int:
+    value = _parse_int(text)
+    if value is None or value > MAX_COUNT * 1000:
+        raise ReplError(
+            f"{what} must be a whole number, got {_shown(text)}; e.g. {command.example}"
+        )
+    if value < minimum:
+        raise ReplError(f"{what} must be at least {minimum}, got {value}; e.g. {command.example}")
+    return value
+
+
+def _count(args: list[str], default: int, command: Command) -> int:
+    if not args:
+        return default
+    if len(args) > 1:
+        raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+    value = _int(args[0], "n", command, minimum=1)
+    if value > MAX_COUNT:
+        raise ReplError(f"n must be at most {MAX_COUNT}; e.g. {command.example}")
+    return value
+
+
+def _no_args(args: list[str], command: Command) -> None:
+    if args:
+        raise ReplError(f"/{command.name} takes no arguments; e.g. {command.example}")
+
+
+def _probability(text: str, command: Command) -> float:
+    percent = text.endswith("%")
+    body = text[:-1] if percent else text
+    try:
+        value = float(body) if body.isascii() else float("nan")
+    except ValueError:
+        value = float("nan")
+    if percent:
+        value /= 100
+    if not 0.0 <= value <= 1.0:  # also rejects nan
+        raise ReplError(f"P must be between 0 and 1 (or 0% to 100%), got {_shown(text)}")
+    return value
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ReplError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+_ = (BUILTIN_NAMES, COMMANDS)

@@ -1,0 +1,360 @@
+"""Views of the desert at the time machine's position: riders, state, and why.
+
+Theory of operation
+-------------------
+Everything here only reads: the live simulation (caravans, disks, heap,
+sandstorm, armed timers) and the recorded trace lines up to the current
+position. ``/why`` is built from the protocol's own state (a proposer's phase,
+promises, votes and refusals; an acceptor's promise) plus the few past events
+that say *how* it got there: the latest ``adopt`` (whose value it carries and
+why), the refusals it heard, the decision it learned and when it collapsed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..protocol import Ballot, Caravan, message_to_json
+from ..protocol._proposer import ACCEPTING, DONE, IDLE, PREPARING
+from ..sim._simulator import DELIVER, LOSE
+from ._machine import TimeMachine
+from ._map import Rider
+
+__all__ = [
+    "fmt",
+    "inflight_lines",
+    "past_events",
+    "riders_in_flight",
+    "sandstorm_groups",
+    "state_lines",
+    "why_lines",
+]
+
+
+def fmt(ballot: Ballot | None) -> str:
+    return "nothing" if ballot is None else f"({ballot.round}, {ballot.caravan})"
+
+
+def _names(names: list[str] | tuple[str, ...]) -> str:
+    names = list(names)
+    if not names:
+        return "nobody"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def riders_in_flight(tm: TimeMachine) -> list[Rider]:
+    """Every rider on the sand, in the order they arrive."""
+    out: list[Rider] = []
+    for entry in tm.sim.heap:
+        if entry[2] not in (DELIVER, LOSE):
+            continue
+        msg_id, src, dst, msg = entry[3], entry[4], entry[5], entry[6]
+        sent = tm.sent_at[msg_id - 1] if msg_id - 1 < len(tm.sent_at) else entry[0]
+        kind = str(message_to_json(msg).get("type", "?"))
+        out.append(Rider(msg_id, src, dst, kind, sent, entry[0], entry[2] == LOSE))
+    out.sort(key=lambda r: (r.arrive, r.msg_id))
+    return out
+
+
+def sandstorm_groups(tm: TimeMachine) -> list[list[str]] | None:
+    groups = tm.sim.groups
+    if groups is None:
+        return None
+    by_index: dict[int, list[str]] = {}
+    for name in tm.sim.names:
+        by_index.setdefault(groups[name], []).append(name)
+    return [by_index[i] for i in sorted(by_index)]
+
+
+# -- the record ------------------------------------------------------------------
+
+
+def past_events(tm: TimeMachine, kind: str, node: str | None = None) -> list[dict[str, Any]]:
+    """Events of ``kind`` (about ``node``) up to the current position, latest first."""
+    needle = f'"kind": "{kind}"'
+    out: list[dict[str, Any]] = []
+    for line in reversed(tm.lines[: tm.seq]):
+        if needle not in line:
+            continue
+        event = json.loads(line)
+        if node is None or event.get("node") == node or event.get("dst") == node:
+            out.append(event)
+    return out
+
+
+# -- /state ---------------------------------------------------------------------
+
+
+def _proposer_summary(c: Caravan) -> str:
+    p = c.proposer
+    cfg = c.config
+    match p.phase:
+        case "preparing":
+            return f"asks {p.ballot.round if p.ballot else '?'}: {len(p.promises)}/{cfg.phase1_quorum} promises"
+        case "accepting":
+            return f"asks {p.ballot.round if p.ballot else '?'}: {len(p.votes)}/{cfg.phase2_quorum} votes"
+        case "backing-off":
+            return f"backs off (try {p.attempts})"
+        case "done":
+            return "done"
+    return "idle"
+
+
+def state_lines(tm: TimeMachine, name: str | None) -> list[str]:
+    sim = tm.sim
+    if name is None:
+        lines = [f"{'caravan':<10}{'promised':<16}{'voted':<20}{'proposer':<20}knows"]
+        for n in sim.names:
+            c = sim.caravans.get(n)
+            if c is None:
+                record = sim.disk[n]
+                lines.append(f"{n:<10}collapsed (logbook: promised {fmt(record.promised)})")
+                continue
+            record = c.acceptor.record
+            voted = (
+                f"{record.accepted_value} @{record.accepted_ballot.round}"
+                if record.accepted_ballot is not None
+                else "—"
+            )
+            knows = c.learner.decided.value if c.learner.decided is not None else "—"
+            promised = fmt(c.acceptor.promised) if c.acceptor.promised else "—"
+            lines.append(
+                f"{n:<10}{_clip(promised, 15):<16}{_clip(voted, 19):<20}"
+                f"{_clip(_proposer_summary(c), 19):<20}{_clip(knows, 14)}"
+            )
+        return lines
+    c = sim.caravans.get(name)
+    record = sim.disk[name]
+    logbook = f"promised {fmt(record.promised)}, vote " + (
+        f"{record.accepted_value} under {fmt(record.accepted_ballot)}"
+        if record.accepted_ballot is not None
+        else "none"
+    )
+    if c is None:
+        return [f"{name}: collapsed", f"  logbook   {logbook} (all that survives a collapse)"]
+    p = c.proposer
+    cfg = c.config
+    lines = [f"{name}: on its feet"]
+    lines.append(f"  acceptor  promised {fmt(c.acceptor.promised)}; logbook: {logbook}")
+    if p.phase == IDLE and p.wish is None:
+        lines.append("  proposer  idle: no campsite of its own to push")
+    else:
+        lines.append(
+            f"  proposer  {p.phase}"
+            + (f" under {fmt(p.ballot)}" if p.ballot is not None else "")
+            + (f"; wish {p.wish}" if p.wish is not None else "")
+            + (f"; pushing {p.value}" if p.value is not None else "")
+        )
+        if p.phase in (PREPARING, ACCEPTING):
+            lines.append(
+                f"            promises {len(p.promises)}/{cfg.phase1_quorum} "
+                f"({_names(sorted(p.promises))}); votes {len(p.votes)}/{cfg.phase2_quorum} "
+                f"({_names(sorted(p.votes))}); refusals {_names(sorted(p.refusals))}"
+            )
+        lines.append(f"            attempts {p.attempts}; highest round heard {p.max_round}")
+    decided = c.learner.decided
+    lines.append(
+        "  learner   "
+        + (
+            f"knows {decided.value} (chosen under {fmt(decided.ballot)})"
+            if decided is not None
+            else "knows nothing yet"
+        )
+    )
+    timers = [f"{timer} at t={t}" for (node, timer), t in sorted(sim.armed.items()) if node == name]
+    lines.append(f"  timers    {', '.join(timers) if timers else 'none armed'}")
+    return lines
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- /inflight ------------------------------------------------------------------
+
+
+def inflight_lines(tm: TimeMachine, clock: int) -> list[str]:
+    from ..narrate import protocol_voice
+
+    riders = riders_in_flight(tm)
+    if not riders:
+        return ["No rider is on the sand."]
+    msgs = {entry[3]: entry[6] for entry in tm.sim.heap if entry[2] in (DELIVER, LOSE)}
+    lines = [f"{len(riders)} rider{'s' if len(riders) != 1 else ''} on the sand:"]
+    for r in riders:
+        event = {"kind": "send", "src": r.src, "dst": r.dst, "msg": message_to_json(msgs[r.msg_id])}
+        journey = max(1, r.arrive - r.sent)
+        done = min(100, max(0, (clock - r.sent) * 100 // journey))
+        fate = "  lost on the way" if r.doomed else ""
+        lines.append(
+            f"  #{r.msg_id:<4} {protocol_voice(event):<44} sent t={r.sent:<5} "
+            f"arrives t={r.arrive} ({done}%){fate}"
+        )
+    return lines
+
+
+# -- /why -----------------------------------------------------------------------
+
+
+def why_lines(tm: TimeMachine, name: str) -> list[str]:
+    sim = tm.sim
+    c = sim.caravans.get(name)
+    if c is None:
+        crash = past_events(tm, "crash", name)
+        when = f" at t={crash[0]['t']}" if crash else ""
+        record = sim.disk[name]
+        vote = (
+            f"its vote for {record.accepted_value} under {fmt(record.accepted_ballot)}"
+            if record.accepted_ballot is not None
+            else "that it has not voted"
+        )
+        return [
+            f"{name} collapsed{when}. It does nothing and every rider sent to it is lost.",
+            f"Its logbook survives: it promised {fmt(record.promised)} and remembers {vote}; "
+            f"when it recovers (/recover {name}) it keeps that promise, which is what keeps Paxos safe.",
+        ]
+    lines: list[str] = []
+    decided = c.learner.decided
+    p = c.proposer
+    if decided is not None:
+        learned = past_events(tm, "decide", name)
+        when = f" since t={learned[0]['t']}" if learned else ""
+        how = (
+            "it counted a quorum of votes for its own ballot"
+            if decided.ballot.caravan == name and p.phase == DONE and p.ballot == decided.ballot
+            else "a rider told it (or it counted the votes itself)"
+        )
+        lines.append(
+            f"{name} knows the campsite is {decided.value}{when}: it was chosen under "
+            f"ballot {fmt(decided.ballot)} and {how}. A decision never changes."
+        )
+    promised = c.acceptor.promised
+    if promised is None:
+        lines.append(f"As an acceptor, {name} has promised nothing: it would follow any banner.")
+    else:
+        lines.append(
+            f"As an acceptor, {name} has promised {fmt(promised)}: it refuses every ballot "
+            f"below it, so an older proposer can no longer get its promise or its vote."
+        )
+    record = c.acceptor.record
+    if record.accepted_ballot is not None:
+        lines.append(
+            f"It voted for {record.accepted_value} under {fmt(record.accepted_ballot)}; any "
+            f"proposer it promises later hears of that vote."
+        )
+    lines.extend(_proposer_why(tm, c))
+    groups = sandstorm_groups(tm)
+    if groups is not None:
+        mine = next(g for g in groups if name in g)
+        others = [n for n in sim.names if n not in mine]
+        if others:
+            lines.append(
+                f"A sandstorm cuts it off from {_names(others)}: riders between them are lost, "
+                f"so it can count only on {_names(mine)}."
+            )
+    if decided is None:
+        fire = sim.armed.get((name, "learn"))
+        if fire is not None:
+            lines.append(
+                f"It has heard of no decision; at t={fire} its patience runs out and it asks "
+                f"the others whether a campsite was chosen."
+            )
+    return lines
+
+
+def _proposer_why(tm: TimeMachine, c: Caravan) -> list[str]:
+    name = c.name
+    p = c.proposer
+    cfg = c.config
+    match p.phase:
+        case "idle":
+            if p.wish is None:
+                return ["It leads nothing: it has no campsite of its own to propose."]
+            return [f"It wished for {p.wish} but has nothing to push under its ballot now."]
+        case "done":
+            return [] if p.wish is None else ["It stopped leading once it knew the decision."]
+        case "preparing":
+            missing = [n for n in cfg.caravans if n not in p.promises and n not in p.refusals]
+            out = [
+                f"It leads ballot {fmt(p.ballot)} and gathers promises: {len(p.promises)} of the "
+                f"{cfg.phase1_quorum} it needs ({_names(sorted(p.promises))}); still waiting on "
+                f"{_names(missing)}."
+            ]
+            out.extend(_refusal_why(tm, c))
+            return out
+        case "accepting":
+            out = [
+                f"It asks the caravans to vote for {p.value} under {fmt(p.ballot)}: "
+                f"{len(p.votes)} of the {cfg.phase2_quorum} votes it needs ({_names(sorted(p.votes))})."
+            ]
+            out.extend(_adopt_why(tm, c))
+            out.extend(_refusal_why(tm, c))
+            return out
+        case "backing-off":
+            out = [f"Its ballot {fmt(p.ballot)} failed (attempt {p.attempts})."]
+            refusals = _refusal_why(tm, c)
+            out.extend(
+                refusals
+                or [
+                    "No quorum answered before its patience ran out (riders lost, or caravans away)."
+                ]
+            )
+            fire = tm.sim.armed.get((name, "proposer"))
+            when = f" at t={fire}" if fire is not None else ""
+            out.append(
+                f"It waits a random back-off and retries{when} with a round above "
+                f"{p.max_round}, the highest it has heard of."
+            )
+            return out
+    return []
+
+
+def _adopt_why(tm: TimeMachine, c: Caravan) -> list[str]:
+    p = c.proposer
+    if p.ballot is None:
+        return []
+    wanted = [p.ballot.round, p.ballot.caravan]
+    for event in past_events(tm, "adopt", c.name):
+        if event.get("ballot") != wanted:
+            continue
+        reporter = event.get("reported_by")
+        source = "its own logbook" if reporter == c.name else f"{reporter}'s promise"
+        own = event.get("own_value")
+        instead = f" instead of its own wish, {own}," if own and own != event.get("value") else ""
+        from_ballot = event.get("from_ballot") or ["?", "?"]
+        return [
+            f"It pushes {event.get('value')}{instead} because {source} reported a vote for it "
+            f"under ({from_ballot[0]}, {from_ballot[1]}), the highest among its promises: that "
+            f"value may already be chosen, so Paxos makes it carry it forward."
+        ]
+    if p.wish is not None and p.value == p.wish:
+        return [
+            f"No promise reported an earlier vote, so it is free to push its own wish, {p.wish}."
+        ]
+    return []
+
+
+def _refusal_why(tm: TimeMachine, c: Caravan) -> list[str]:
+    p = c.proposer
+    if p.ballot is None or not p.refusals:
+        return []
+    wanted = [p.ballot.round, p.ballot.caravan]
+    blockers: dict[str, Any] = {}
+    for event in past_events(tm, "deliver", c.name):
+        msg = event.get("msg") or {}
+        if event.get("dst") != c.name or msg.get("type") != "nack" or msg.get("ballot") != wanted:
+            continue
+        blockers.setdefault(str(event.get("src")), msg.get("promised"))
+    if not blockers:
+        return [f"{_names(sorted(p.refusals))} refused it."]
+    parts = [
+        f"{src} had promised ({b[0]}, {b[1]})" if isinstance(b, list) else f"{src} refused"
+        for src, b in sorted(blockers.items())
+    ]
+    return [
+        f"It was refused: {'; '.join(parts)}. A promise to a higher ballot stops it; "
+        f"it must come back with a higher round."
+    ]
