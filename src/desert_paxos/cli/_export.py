@@ -1,0 +1,79 @@
+"""``desert-paxos export``: a trace as a self-contained HTML viewer and/or an animated GIF.
+
+Both pictures read only the trace file (see :mod:`desert_paxos.viewer`), so a
+trace from ``run --trace``, the REPL or the explorer opens the same way. The
+viewer package, and Pillow with it, is imported only when this command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..trace import TraceError, read_trace
+from ._common import EXIT_OK, CliError, add_subcommand, positive_int
+
+__all__ = ["register"]
+
+_EXAMPLES = """\
+  desert-paxos run sandstorm-minority --trace storm.jsonl --log-level quiet
+  desert-paxos export storm.jsonl --html storm.html     open it in any browser, even offline
+  desert-paxos export storm.jsonl --gif storm.gif --max-frames 60
+  desert-paxos export storm.jsonl --html storm.html --gif storm.gif
+exit codes: 0 written, 2 bad input (unreadable trace, unwritable output)
+"""
+
+
+def register(subparsers: Any) -> None:
+    p = add_subcommand(
+        subparsers,
+        "export",
+        "turn a trace into a scrubbable HTML viewer and/or an animated GIF",
+        _EXAMPLES,
+    )
+    p.add_argument("trace", metavar="TRACE", help="a JSON Lines trace file (from run --trace)")
+    p.add_argument(
+        "--html", metavar="OUT.html", help="write the self-contained space-time viewer here"
+    )
+    p.add_argument("--gif", metavar="OUT.gif", help="write the animated desert map here")
+    p.add_argument(
+        "--max-frames",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="at most N frames in the GIF (default 120); key moments are kept first",
+    )
+    p.set_defaults(handler=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    if not args.html and not args.gif:
+        raise CliError("say what to make: --html OUT.html and/or --gif OUT.gif")
+    if args.max_frames is not None and not args.gif:
+        raise CliError("--max-frames only applies to --gif OUT.gif")
+    try:
+        header, events = read_trace(args.trace)
+    except TraceError as exc:
+        hint = ""
+        if exc.line <= 1 and "no such file" not in exc.message:
+            hint = " (a trace is what `desert-paxos run SCENARIO --trace FILE` writes)"
+        raise CliError(f"{exc}{hint}") from None
+
+    from .. import viewer
+
+    if args.html:
+        try:
+            viewer.write_html(header, events, args.html)
+        except OSError as exc:
+            raise CliError(f"cannot write the page to {args.html}: {exc.strerror or exc}") from None
+        print(f"wrote {args.html}: {len(events)} events, self-contained; open it in a browser")
+    if args.gif:
+        frames = args.max_frames or viewer.MAX_FRAMES
+        try:
+            count = viewer.write_gif(header, events, args.gif, max_frames=frames)
+        except ImportError:
+            raise CliError("--gif needs Pillow: pip install 'pillow>=10.1'") from None
+        except OSError as exc:
+            raise CliError(f"cannot write the GIF to {args.gif}: {exc.strerror or exc}") from None
+        print(f"wrote {args.gif}: {count} frames")
+    return EXIT_OK
