@@ -9,7 +9,7 @@ page and the terminal say the same words), and the pieces of
 :mod:`._model`: riders, storms, outages, lane marks and the per-caravan state
 snapshots. The page script (``assets/viewer.js``) only looks things up in it.
 
-The JSON sits in a ``<script type="application/json">`` element with ``</``
+The JSON sits in a ``<script type="application/json">`` element with every ``<``
 escaped, so no trace text can close it; a Content-Security-Policy forbids any
 network request, so the page works from disk and leaks nothing.
 """
@@ -110,8 +110,9 @@ def page_data(header: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
 
 def _script_json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    # Inside <script>, "</" could end the element and "<!--" could open a comment.
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    # Inside <script>, "</" could end the element and "<!--" open a comment: no "<" at all,
+    # then; "\u003c" is the same character to JSON.parse.
+    return text.replace("<", "\\u003c")
 
 
 def render_html(header: dict[str, Any], events: list[dict[str, Any]]) -> str:
