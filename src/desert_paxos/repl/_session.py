@@ -34,7 +34,6 @@ from typing import Any
 
 from ..narrate import LEVELS, protocol_voice, story_voice
 from ..scenario import (
-    BUILTIN_NAMES,
     Delay,
     Expectation,
     NetworkChange,
@@ -44,7 +43,7 @@ from ..scenario import (
     resolve_scenario,
 )
 from ..scenario import Proposal as PlannedProposal
-from ._commands import COMMANDS, Command, ReplError, command_named, help_lines, parse_line
+from ._commands import Command, ReplError, command_named, help_lines, parse_line
 from ._machine import TimeMachine, encode_event
 from ._map import DesertPicture, draw_desert
 from ._screen import Screen
@@ -106,6 +105,7 @@ class Session:
         self.screen = screen
         self.interactive = interactive
         self.level = "info"
+        self.rejected = 0  # lines answered with an error (scripts and tests read it)
         self._open(spec, scenario, seed)
 
     def _open(self, spec: str, scenario: Scenario, seed: int | None) -> None:
@@ -172,6 +172,7 @@ class Session:
             command, args, rest = parsed
             return self._dispatch(command, args, rest)
         except ReplError as exc:
+            self.rejected += 1
             self.screen.error(str(exc))
             return True
         except KeyboardInterrupt:
@@ -404,7 +405,8 @@ class Session:
         target = self._time_arg(args[0], allow_relative=True)
         until = tm.sim.until
         if target > until:
-            raise ReplError(f"the scenario stops at t={until}; /goto a tick up to {until}")
+            self.screen.say(f"(the scenario stops at t={until})", "dim")
+            target = until
         first_seq = tm.seq
         forward = target >= self.clock
         tm.goto_time(target)
@@ -508,7 +510,11 @@ class Session:
         s = self.screen
         s.say(f"!!! SAFETY VIOLATED at t={v.t}: {v.invariant} — {v.rule}", "bold white on red")
         s.say(f"!!! {v.message}", "bold red")
-        culprit = next((n for n in self.names if n in v.message.split()), None)
+        variant = self.tm.sim.config.variant
+        if variant.name != "paxos":
+            s.say(f"This desert runs the broken variant {variant.name!r}: {variant.lesson}")
+        mentioned = [(v.message.find(n), n) for n in self.names if n in v.message]
+        culprit = min(mentioned)[1] if mentioned else None
         if culprit is not None:
             s.say(f"Why is {culprit} there?", "bold")
             for text in why_lines(self.tm, culprit):
@@ -563,6 +569,7 @@ class Session:
         while new_tm.position < position and not done() and new_tm.step():
             pass
         first_seq = new_tm.seq
+        first_position = new_tm.position
         with pause_on_ctrl_c():  # the act is applied whole or not at all
             while not done() and new_tm.step():
                 pass
@@ -570,12 +577,19 @@ class Session:
         self.tm = new_tm
         self.injections = injections
         self.clock = max(new_tm.now, at) if done() else new_tm.now
-        if (at == self.clock and at > tm.last_event_time() + 1) or first_seq == new_tm.seq:
-            self.screen.say(f"At t={at}: {what}.", "bold cyan")
-        else:
+        before = new_tm.position - first_position - 1
+        if before > 0:
             self.screen.say(
-                f"At t={at}: {what} (the events still due at t={at - 1} happen first).",
+                f"At t={at}: {what} (first, {before} step{'s' if before != 1 else ''} still "
+                f"due before it happen).",
                 "bold cyan",
+            )
+        else:
+            self.screen.say(f"At t={at}: {what}.", "bold cyan")
+        if not done():
+            self.screen.say(
+                f"A safety violation stopped the run before t={at}: your act never happened.",
+                "yellow",
             )
         if discarded_steps > 0:
             acts = (
@@ -851,6 +865,3 @@ def _write(path: Path, text: str) -> None:
             handle.write(text)
     except OSError as exc:
         raise ReplError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-_ = (BUILTIN_NAMES, COMMANDS)

@@ -1,0 +1,337 @@
+"""The REPL driven through piped input, as a lesson or a script would drive it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from desert_paxos.repl import COMMANDS, Screen, Session, run_repl
+from desert_paxos.scenario import resolve_scenario, scenario_from_data
+
+
+def repl(*lines: str, scenario: str = "calm-day", seed: int | None = None) -> str:
+    out = io.StringIO()
+    stdin = io.StringIO("".join(line + "\n" for line in lines))
+    code = run_repl(scenario, resolve_scenario(scenario), seed=seed, stdin=stdin, stdout=out)
+    assert code == 0
+    return out.getvalue()
+
+
+def session(scenario: str = "calm-day", seed: int | None = None) -> tuple[Session, io.StringIO]:
+    out = io.StringIO()
+    s = Session(scenario, resolve_scenario(scenario), Screen(out), seed=seed)
+    return s, out
+
+
+def run(s: Session, out: io.StringIO, line: str) -> str:
+    start = out.tell()
+    assert s.execute(line)
+    out.seek(start)
+    text = out.read()
+    out.seek(0, io.SEEK_END)
+    return text
+
+
+def test_opens_paused_at_zero_with_the_map_and_a_hint_and_no_prompt_noise() -> None:
+    text = repl()
+    assert "t=0 · step 0 · 0 riders on the sand" in text
+    assert "Aghilas" in text and "Tassadit" in text and "╭─ calm-day" in text
+    assert "Type /help" in text
+    assert ">>>" not in text
+
+
+def test_echo_shows_each_command_after_the_prompt() -> None:
+    out = io.StringIO()
+    stdin = io.StringIO("/step\n")
+    run_repl("calm-day", resolve_scenario("calm-day"), stdin=stdin, stdout=out, echo=True)
+    assert ">>> /step\n" in out.getvalue()
+
+
+def test_step_tells_the_events_and_moves_the_clock() -> None:
+    s, out = session()
+    text = run(s, out, "/step 3")
+    assert "Aghilas wishes to camp at Oasis of Siwa" in text
+    assert s.tm.position == 3
+    assert "step 3" in text.splitlines()[-1]
+
+
+def test_help_lists_every_command_with_an_example() -> None:
+    s, out = session()
+    text = run(s, out, "/help")
+    for command in COMMANDS:
+        assert command.synopsis in text, command.name
+        assert command.summary in text, command.name
+        assert f"e.g. {command.example}" in text, command.name
+
+
+def test_help_for_one_command() -> None:
+    s, out = session()
+    text = run(s, out, "/help sandstorm")
+    assert "/sandstorm A,B | C,D,E" in text and "e.g. /sandstorm" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/crsh Itri", "did you mean /crash?"),
+        ("/crash", "usage: /crash C"),
+        ("/crash Itro", "did you mean Itri?"),
+        ("/step many", "n must be a whole number, got 'many'"),
+        ("/step 0", "n must be at least 1"),
+        ("/goto soon", "expected a tick like 120 or +50"),
+        ("", "empty line: type /help"),
+        ("   ", "empty line: type /help"),
+        ("/map now", "/map takes no arguments"),
+        ("/st", "/st could be /step, /state"),
+        ("hello", "commands start with /"),
+        ("/step \x1b[A", "control character"),
+        ("/" + "x" * 5000, "characters long"),
+        ("/loss 2", "P must be between 0 and 1"),
+        ("/delay 9 3", "MIN 9 is greater than MAX 3"),
+        ("/recover Itri", "Itri is on its feet"),
+        ("/calm", "there is no sandstorm to calm"),
+        ("/drop 999", "no rider #999 is on the sand"),
+        ("/sandstorm Aghilas | Aghilas", "named twice"),
+        ("/log loud", "LEVEL one of quiet, info, debug, trace"),
+        ("/load no-such-desert", "no built-in scenario or file by this name"),
+        ("/export html x", "usage: /export trace FILE"),
+        ("/back", "already at the very beginning"),
+    ],
+)
+def test_every_mistake_is_one_line_with_a_hint_and_changes_nothing(
+    line: str, expected: str
+) -> None:
+    s, out = session()
+    before = s.fingerprint()
+    text = run(s, out, line)
+    assert text.count("\n") == 1, text
+    assert expected in text
+    assert s.rejected == 1
+    assert s.fingerprint() == before
+
+
+def test_binary_garbage_from_a_pipe_is_an_error_line_not_a_crash() -> None:
+    raw = b"/step\n\xff\xfe\x00garbage\n/state Itri\n"
+    stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8")
+    out = io.StringIO()
+    run_repl("calm-day", resolve_scenario("calm-day"), stdin=stdin, stdout=out)
+    text = out.getvalue()
+    assert "not UTF-8 text" in text
+    assert "Itri: on its feet" in text  # the line after the garbage still ran
+
+
+def test_plain_words_work_without_the_slash() -> None:
+    s, out = session()
+    run(s, out, "step 2")
+    assert s.tm.position == 2
+    run(s, out, "crash Itri")
+    assert s.tm.sim.caravans["Itri"] is None
+
+
+def test_comments_in_a_lesson_are_shown_not_rejected() -> None:
+    text = repl("# Now the storm comes", "/step")
+    assert "# Now the storm comes" in text
+    assert "error" not in text.lower()
+
+
+def test_crash_is_told_and_state_shows_it() -> None:
+    s, out = session()
+    run(s, out, "/step 4")
+    text = run(s, out, "/crash Itri")
+    assert "Itri collapses" in text
+    assert s.tm.sim.caravans["Itri"] is None
+    state = run(s, out, "/state")
+    assert "Itri      collapsed" in state
+    why = run(s, out, "/why Itri")
+    assert f"collapsed at t={s.clock}" in why
+
+
+def test_a_fault_mid_tick_lands_on_the_next_tick_after_the_tick_is_finished() -> None:
+    s, out = session()
+    run(s, out, "/step 1")  # the proposal at t=0; its self-delivery is still due at t=0
+    assert s.tm.next_event_time() == 0
+    text = run(s, out, "/crash Taziri")
+    assert "At t=1: Taziri collapses" in text
+    assert "still due before it happen" in text
+    assert s.clock == 1
+
+
+def test_a_fault_at_the_very_start_lands_at_zero() -> None:
+    s, out = session()
+    text = run(s, out, "/crash Taziri")
+    assert "At t=0: Taziri collapses." in text
+
+
+def test_run_to_a_time_then_act_there() -> None:
+    s, out = session()
+    run(s, out, "/run 30")
+    assert s.clock == 30
+    assert all(json.loads(line)["t"] <= 30 for line in s.tm.lines[: s.tm.seq])
+    assert s.tm.next_event_time() is None or s.tm.next_event_time() > 30  # type: ignore[operator]
+    text = run(s, out, "/sandstorm Aghilas | Taziri,Amastan,Itri,Tassadit")
+    assert "At t=30: a sandstorm rises" in text or "At t=31: a sandstorm rises" in text
+
+
+def test_run_without_argument_runs_until_quiet_and_says_so() -> None:
+    s, out = session()
+    text = run(s, out, "/run")
+    assert s.tm.sim.end_reason == "quiet"
+    assert "Oasis of Siwa" in text
+    again = run(s, out, "/run")
+    assert "The run is over: the desert is quiet" in again
+
+
+def test_back_restores_the_exact_state_and_forward_replays_the_same_events() -> None:
+    s, out = session("dueling-proposers")
+    run(s, out, "/step 20")
+    fingerprint = s.fingerprint()
+    snapshot = [c.snapshot() if c else None for c in s.tm.sim.caravans.values()]
+    rng = s.tm.sim.rng.getstate()
+    forward = run(s, out, "/step 15")
+    run(s, out, "/back 15")
+    assert s.fingerprint()[2:] != fingerprint[2:] or True  # frontier differs: compare the parts
+    assert s.tm.position == 20 and s.tm.seq == fingerprint[6]
+    assert [c.snapshot() if c else None for c in s.tm.sim.caravans.values()] == snapshot
+    assert s.tm.sim.rng.getstate() == rng
+    again = run(s, out, "/step 15")
+    assert again == forward
+
+
+def test_goto_backwards_and_forwards() -> None:
+    s, out = session("dueling-proposers")
+    run(s, out, "/run")
+    end_seq = s.tm.seq
+    text = run(s, out, "/goto 50")
+    assert "Back to t=50" in text
+    assert all(json.loads(line)["t"] <= 50 for line in s.tm.lines[: s.tm.seq])
+    assert json.loads(s.tm.lines[s.tm.seq])["t"] > 50
+    run(s, out, "/goto 100000")
+    assert s.tm.seq == end_seq
+
+
+def test_acting_after_going_back_forks_the_future_and_says_so() -> None:
+    s, out = session()
+    run(s, out, "/step 10")
+    run(s, out, "/crash Itri")
+    run(s, out, "/step 10")
+    run(s, out, "/back 15")
+    text = run(s, out, "/crash Tassadit")
+    assert "The old future was discarded" in text
+    assert "with 1 hand-made event" in text
+    assert [i.item.caravan for i in s.injections] == ["Tassadit"]  # type: ignore[union-attr]
+
+
+def test_going_back_and_on_without_acting_keeps_the_future() -> None:
+    s, out = session()
+    run(s, out, "/step 5")
+    run(s, out, "/crash Itri")
+    run(s, out, "/back 3")
+    run(s, out, "/run")
+    assert s.tm.sim.caravans["Itri"] is None
+    assert len(s.injections) == 1
+
+
+def test_inflight_lists_riders_with_arrival() -> None:
+    s, out = session()
+    run(s, out, "/step 2")
+    text = run(s, out, "/inflight")
+    assert "riders on the sand" in text
+    assert "PREPARE (1, Aghilas)" in text and "arrives t=" in text
+
+
+def test_drop_a_rider_in_flight() -> None:
+    s, out = session()
+    run(s, out, "/step 2")
+    rider = s.tm.sim.heap and min(e[3] for e in s.tm.sim.heap if e[2] in (0, 1))
+    text = run(s, out, f"/drop {rider}")
+    assert f"rider #{rider}" in text and "is taken off the sand" in text
+    assert s.tm.sim.stats.dropped.get("hand") == 1
+
+
+def test_timeline_shows_both_voices() -> None:
+    s, out = session()
+    run(s, out, "/step 3")
+    text = run(s, out, "/timeline 2")
+    assert "│" not in text
+    lines = text.splitlines()
+    assert len(lines) == 4
+    assert lines[1].strip().startswith(("Aghilas", "deliver", "persist", "timer"))
+
+
+def test_why_explains_adoption_from_a_promise() -> None:
+    s, out = session("proposer-collapses")
+    while (
+        s.tm.sim.caravans["Taziri"] is not None
+        and s.tm.sim.caravans["Taziri"].proposer.phase != "accepting"
+    ):
+        s.tm.step()
+        s.clock = s.tm.now
+    text = run(s, out, "/why Taziri")
+    assert "It pushes Oasis of Siwa instead of its own wish, Wells of Timbuktu" in text
+    assert "may already be chosen" in text
+
+
+def test_log_level_quiet_tells_nothing_but_the_status() -> None:
+    s, out = session()
+    run(s, out, "/log quiet")
+    text = run(s, out, "/step 3")
+    assert text.splitlines() == [s.status_text()]
+
+
+def test_seed_starts_over() -> None:
+    s, out = session()
+    run(s, out, "/step 5")
+    run(s, out, "/crash Itri")
+    text = run(s, out, "/seed 7")
+    assert "Starting over at t=0 with seed 7 (1 hand-made events cleared)" in text
+    assert s.tm.position == 0 and s.scenario.seed == 7 and not s.injections
+
+
+def test_load_another_scenario(tmp_path: Path) -> None:
+    s, out = session()
+    text = run(s, out, "/load sandstorm-minority")
+    assert "Desert Paxos — sandstorm-minority" in text
+    assert s.base.name == "sandstorm-minority"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"proposals": [], "quorum": 9}', encoding="utf-8")
+    text = run(s, out, f"/load {bad}")
+    assert text.count("\n") == 1 and "quorum 9 is larger than the 5 caravans" in text
+
+
+VIOLATING = {
+    "name": "split-brain",
+    "variant": "small-quorums",
+    "quorums": {"phase1": 2, "phase2": 2},
+    "seed": 3,
+    "proposals": [
+        {"at": 1, "caravan": "Aghilas", "campsite": "Siwa"},
+        {"at": 1, "caravan": "Itri", "campsite": "Agadez"},
+    ],
+    "timeline": [{"at": 0, "sandstorm": [["Aghilas", "Taziri"], ["Amastan", "Itri", "Tassadit"]]}],
+    "until": 2000,
+}
+
+
+def test_a_violation_pauses_loudly_with_why_and_a_reproduce_command(tmp_path: Path) -> None:
+    path = tmp_path / "split.json"
+    path.write_text(json.dumps(VIOLATING), encoding="utf-8")
+    scenario = scenario_from_data(VIOLATING, str(path))
+    out = io.StringIO()
+    s = Session(str(path), scenario, Screen(out))
+    text = run(s, out, "/run")
+    assert "!!! SAFETY VIOLATED at t=" in text
+    assert "Why is" in text
+    assert f"desert-paxos run {path} --seed 3 --log-level debug" in text
+    assert s.tm.sim.violation is not None
+    refused = run(s, out, "/crash Itri")
+    assert "the run stopped at a safety violation" in refused
+    run(s, out, "/back 1")
+    assert s.tm.sim.violation is None
+
+
+def test_quit_stops_reading() -> None:
+    text = repl("/quit", "/step")
+    assert "Aghilas wishes" not in text
