@@ -80,7 +80,7 @@ def _pipe_lines(stdin: IO[str]) -> Any:
 
 def _pipe_loop(session: Session, stdin: IO[str], stdout: IO[str], echo: bool) -> None:
     for line in _pipe_lines(stdin):
-        if echo:
+        if echo and not line.lstrip().startswith("#"):  # comments are shown as they are
             session.screen.say(PROMPT + line)
         if not session.execute(line):
             break

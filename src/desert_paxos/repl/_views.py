@@ -211,10 +211,16 @@ def why_lines(tm: TimeMachine, name: str) -> list[str]:
             if record.accepted_ballot is not None
             else "that it has not voted"
         )
+        if record.promised is None:
+            kept = f"it had promised nothing yet, so when it recovers (/recover {name}) it may follow any banner"
+        else:
+            kept = (
+                f"it promised {fmt(record.promised)} and remembers {vote}; when it recovers "
+                f"(/recover {name}) it keeps that promise, which is what keeps Paxos safe"
+            )
         return [
             f"{name} collapsed{when}. It does nothing and every rider sent to it is lost.",
-            f"Its logbook survives: it promised {fmt(record.promised)} and remembers {vote}; "
-            f"when it recovers (/recover {name}) it keeps that promise, which is what keeps Paxos safe.",
+            f"Its logbook survives: {kept}.",
         ]
     lines: list[str] = []
     decided = c.learner.decided
