@@ -66,6 +66,9 @@ Observer = Callable[[dict[str, Any]], None]
 # Heap entry kinds.
 DELIVER, LOSE, TIMER, SCRIPT = 0, 1, 2, 3
 
+# Messages after which an acceptor's promise may have moved (checked by the monitor).
+_PROMISE_MOVERS = (Prepare, Accept)
+
 
 @dataclass(slots=True)
 class Stats:
@@ -264,7 +267,10 @@ class Simulation:
         heap = self.heap
         pop = heapq.heappop
         until = self.until
-        deliver = self._deliver
+        caravans = self.caravans
+        stats = self.stats
+        monitor = self.monitor
+        apply = self._apply
         while heap:
             entry = pop(heap)
             t, _, kind, a, b, c, d = entry
@@ -274,8 +280,26 @@ class Simulation:
                 return False
             self.now = t
             if kind == DELIVER:
+                # A rider arrives: the commonest event, so its handling is inlined.
                 self.in_flight -= 1
-                deliver(a, b, c, d)
+                msg_id, src, dst, msg = a, b, c, d
+                caravan = caravans.get(dst)
+                groups = self.groups
+                if caravan is None:
+                    self._drop(msg_id, src, dst, msg, "crashed")
+                elif groups is not None and src != dst and groups[src] != groups[dst]:
+                    self._drop(msg_id, src, dst, msg, "sandstorm")
+                else:
+                    stats.delivered += 1
+                    if self.observers:
+                        self._emit_deliver(msg_id, src, dst, msg)
+                    effects = caravan.on_message(src, msg)
+                    if isinstance(msg, _PROMISE_MOVERS):
+                        problem = monitor.on_promise(t, dst, caravan.acceptor.promised)
+                        if problem is not None and self.violation is None:
+                            self._violate(problem)
+                    if effects:
+                        apply(dst, effects)
             elif kind == LOSE:
                 self.in_flight -= 1
                 self._drop(a, b, c, d, "loss")
@@ -365,33 +389,16 @@ class Simulation:
 
     # -- events -----------------------------------------------------------------
 
-    def _deliver(self, msg_id: int, src: str, dst: str, msg: Message) -> None:
-        caravan = self.caravans.get(dst)
-        if caravan is None:
-            self._drop(msg_id, src, dst, msg, "crashed")
-            return
-        groups = self.groups
-        if groups is not None and src != dst and groups[src] != groups[dst]:
-            self._drop(msg_id, src, dst, msg, "sandstorm")
-            return
-        self.stats.delivered += 1
-        if self.observers:
-            self._emit(
-                {
-                    "kind": "deliver",
-                    "id": msg_id,
-                    "src": src,
-                    "dst": dst,
-                    "msg": message_to_json(msg),
-                }
-            )
-        effects = caravan.on_message(src, msg)
-        if isinstance(msg, Prepare | Accept):
-            problem = self.monitor.on_promise(self.now, dst, caravan.acceptor.promised)
-            if problem is not None and self.violation is None:
-                self._violate(problem)
-        if effects:
-            self._apply(dst, effects)
+    def _emit_deliver(self, msg_id: int, src: str, dst: str, msg: Message) -> None:
+        self._emit(
+            {
+                "kind": "deliver",
+                "id": msg_id,
+                "src": src,
+                "dst": dst,
+                "msg": message_to_json(msg),
+            }
+        )
 
     def _drop(self, msg_id: int, src: str, dst: str, msg: Message, reason: str) -> None:
         dropped = self.stats.dropped
