@@ -40,6 +40,8 @@ __all__ = ["GifStep", "gif_frames", "gif_steps", "write_gif"]
 
 WIDTH, HEIGHT = 560, 420
 MAX_FRAMES = 120
+_COLOURS_IN_GIF = 64
+_PALETTE_SAMPLE = 12  # frames the shared palette is taken from
 
 _KEY_KINDS = frozenset(
     {"propose", "decide", "adopt", "sandstorm", "calm", "crash", "recover", "violation", "note"}
@@ -56,6 +58,8 @@ _GREEN = (29, 127, 58)
 _STORM = (201, 155, 92)
 _STORM_LINE = (168, 122, 62)
 # Clear air around each group in a sandstorm: (fill, rim).
+_FRAME = (227, 207, 168)
+_PROGRESS = (138, 90, 28)
 _BUBBLES = (
     ((250, 238, 212), (150, 110, 60)),
     ((216, 230, 242), (70, 110, 150)),
@@ -71,6 +75,27 @@ _COLOURS = {
     "decided": (29, 127, 58),
     "inquire": (107, 111, 118),
 }
+_NAMED_COLOURS = (
+    _SAND,
+    _MAP,
+    _INK,
+    _MUTED,
+    _DANGER,
+    _GREEN,
+    _STORM,
+    _STORM_LINE,
+    _FRAME,
+    _PROGRESS,
+    (255, 255, 255),
+    (187, 187, 187),
+    (119, 119, 119),
+    (205, 235, 211),
+    (255, 243, 220),
+    (90, 65, 39),
+    (91, 58, 16),
+    *_COLOURS.values(),
+    *(colour for pair in _BUBBLES for colour in pair),
+)
 _ASCII = {
     "—": "-",
     "–": "-",
@@ -185,7 +210,7 @@ class _Painter:
         self.small = ImageFont.load_default(size=11)
         self.bold = ImageFont.load_default(size=15)
         n = max(1, len(model.caravans))
-        cx, cy, radius = WIDTH / 2, 170, 100
+        cx, cy, radius = WIDTH / 2, 182, 94
         self.pos = [
             (
                 cx + radius * math.cos(-math.pi / 2 + 2 * math.pi * i / n),
@@ -202,19 +227,19 @@ class _Painter:
         t = model.times[step.index] if model.events else 0
         image = Image.new("RGB", (WIDTH, HEIGHT), _SAND)
         draw = ImageDraw.Draw(image)
-        draw.rectangle((10, 44, WIDTH - 10, 298), fill=_MAP, outline=(227, 207, 168))
+        draw.rectangle((10, 44, WIDTH - 10, 298), fill=_MAP, outline=_FRAME)
+        self._storm(draw, t)
         title = f"Desert Paxos - {model.header.get('scenario', '?')}"
         draw.text((12, 8), _ascii(title), font=self.bold, fill=_INK)
         clock = f"t = {t}"
         draw.text((WIDTH - 12, 9), clock, font=self.font, fill=_MUTED, anchor="ra")
-        self._storm(draw, t)
         self._riders(draw, t)
         self._caravans(draw, fold)
         self._legend(draw)
         self._caption(draw, step)
         end = max(1, model.end_time)
-        draw.rectangle((0, HEIGHT - 5, WIDTH, HEIGHT), fill=(227, 207, 168))
-        draw.rectangle((0, HEIGHT - 5, int(WIDTH * min(1.0, t / end)), HEIGHT), fill=(138, 90, 28))
+        draw.rectangle((0, HEIGHT - 5, WIDTH, HEIGHT), fill=_FRAME)
+        draw.rectangle((0, HEIGHT - 5, int(WIDTH * min(1.0, t / end)), HEIGHT), fill=_PROGRESS)
         return image
 
     def _storm(self, draw: ImageDraw.ImageDraw, t: int) -> None:
@@ -222,8 +247,8 @@ class _Painter:
         if storm is None:
             return
         draw.rectangle((11, 45, WIDTH - 11, 297), fill=_STORM)
-        for x in range(-300, WIDTH, 14):  # wind-driven sand: slanted streaks
-            draw.line((x, 297, x + 150, 45), fill=_STORM_LINE, width=4)
+        for x in range(-300, WIDTH, 22):  # wind-driven sand: slanted streaks
+            draw.line((x, 297, x + 150, 45), fill=_STORM_LINE, width=3)
         # Trim the streaks back to the map's frame.
         draw.rectangle((0, 0, WIDTH, 43), fill=_SAND)
         draw.rectangle((0, 299, WIDTH, 320), fill=_SAND)
@@ -251,8 +276,11 @@ class _Painter:
                 continue
             (ax, ay), (bx, by) = self.pos[self.lane[rider.src]], self.pos[self.lane[rider.dst]]
             length = math.hypot(bx - ax, by - ay) or 1.0
-            # A little to the right of the path, so riders going both ways do not overlap.
-            ox, oy = -(by - ay) / length * 6, (bx - ax) / length * 6
+            ux, uy = (bx - ax) / length, (by - ay) / length
+            # From rim to rim, so a rider just setting out shows; a little to the right of the
+            # straight path, so riders going both ways do not overlap.
+            ax, ay, bx, by = ax + ux * 22, ay + uy * 22, bx - ux * 22, by - uy * 22
+            ox, oy = -uy * 6, ux * 6
             if t < rider.end_at:
                 f = rider.position(t)
                 x, y = ax + (bx - ax) * f + ox, ay + (by - ay) * f + oy
@@ -342,8 +370,30 @@ def write_gif(
     max_frames: int = MAX_FRAMES,
 ) -> int:
     """Write the run's animated GIF to ``path``; return the number of frames."""
+    from PIL import Image
+
     frames, durations = gif_frames(header, events, max_frames=max_frames)
-    first, *rest = frames
+    # One palette for the whole animation, taken from a sample of its frames: colours stay put
+    # from frame to frame, and quantizing with a fixed palette is fast and deterministic.
+    sample = frames[:: max(1, len(frames) // _PALETTE_SAMPLE)][:_PALETTE_SAMPLE]
+    sheet = Image.new("RGB", (WIDTH, HEIGHT * len(sample)))
+    for row, frame in enumerate(sample):
+        sheet.paste(frame, (0, row * HEIGHT))
+    # The drawing's own colours come first, so a colour seen in few frames is never merged away;
+    # the sample fills the rest (the shades of anti-aliased text and circles).
+    named = list(dict.fromkeys(_NAMED_COLOURS))
+    shades = (
+        sheet.quantize(
+            colors=_COLOURS_IN_GIF - len(named),
+            method=Image.Quantize.MEDIANCUT,
+            dither=Image.Dither.NONE,
+        ).getpalette()
+        or []
+    )
+    flat = [c for rgb in named for c in rgb] + shades[: 3 * (_COLOURS_IN_GIF - len(named))]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(flat)
+    first, *rest = (f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames)
     first.save(
         Path(path),
         format="GIF",
@@ -351,7 +401,6 @@ def write_gif(
         append_images=rest,
         duration=durations,
         loop=0,
-        optimize=True,
         disposal=1,
     )
     return len(frames)

@@ -335,11 +335,12 @@
     const a = -Math.PI / 2 + (2 * Math.PI * i) / names.length;
     return [CX + RAD * Math.cos(a), CY + RAD * Math.sin(a)];
   });
-  function riderPoint(r, f) { // a little to the right of the straight path, so two-way traffic separates
-    const [ax, ay] = pos[r.s], [bx, by] = pos[r.d];
-    const dx = bx - ax, dy = by - ay, len = Math.hypot(dx, dy) || 1;
+  function riderPoint(r, f) { // rim to rim, a little right of the straight path so two-way traffic separates
+    const [cx0, cy0] = pos[r.s], [cx1, cy1] = pos[r.d];
+    const len = Math.hypot(cx1 - cx0, cy1 - cy0) || 1, ux = (cx1 - cx0) / len, uy = (cy1 - cy0) / len;
+    const ax = cx0 + ux * 20, ay = cy0 + uy * 20, bx = cx1 - ux * 20, by = cy1 - uy * 20;
     const off = 6;
-    return [ax + dx * f - (dy / len) * off, ay + dy * f + (dx / len) * off];
+    return [ax + (bx - ax) * f - uy * off, ay + (by - ay) * f + ux * off];
   }
   // The round a caravan promised, as the map's short label: "(3, Aghilas)" reads "b3".
   const roundOf = (promised) => { const m = /^\((\d+),/.exec(promised); return m ? "b" + m[1] : ""; };
