@@ -58,31 +58,31 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "run",
         "[T | +dt]",
-        "run until tick T, for dt more ticks, or until the desert is quiet; Ctrl-C pauses",
+        "to tick T, dt ticks more, or until the desert is quiet",
         "/run +100",
         _TIME,
     ),
     Command(
         "play",
         "[speed]",
-        "animate the map at speed ticks a second (default 40); Ctrl-C pauses",
+        "animate the map, speed ticks a second (default 40)",
         "/play 100",
         _TIME,
     ),
     Command("back", "[n]", "travel back n steps (default 1), exactly as it was", "/back 3", _TIME),
     Command("goto", "T", "travel to tick T, backwards or forwards", "/goto 120", _TIME),
-    Command("map", "", "draw the desert: caravans, riders on the sand, sandstorms", "/map", _LOOK),
+    Command("map", "", "draw caravans, riders on the sand and sandstorms", "/map", _LOOK),
     Command(
         "state",
         "[caravan]",
-        "promised ballot, accepted proposal, proposer phase and votes, decision",
+        "promise, vote, proposer phase and votes, decision",
         "/state Itri",
         _LOOK,
     ),
     Command(
         "inflight",
         "",
-        "riders on the sand: what they carry, where to, when they arrive",
+        "riders on the sand: what, where to, arriving when",
         "/inflight",
         _LOOK,
     ),
@@ -92,7 +92,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "why",
         "[caravan]",
-        "explain in plain words why a caravan is where it is",
+        "why a caravan is where it is, in plain words",
         "/why Taziri",
         _LOOK,
     ),
@@ -101,7 +101,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "sandstorm",
         "A,B | C,D,E",
-        "split the desert into groups no rider can cross between",
+        "split the desert: no rider crosses between groups",
         "/sandstorm Aghilas,Taziri | Amastan,Itri,Tassadit",
         _HAND,
     ),
@@ -115,27 +115,27 @@ COMMANDS: tuple[Command, ...] = (
         _HAND,
     ),
     Command(
-        "loss", "P", "from now on lose riders with probability P (0.3 or 30%)", "/loss 30%", _HAND
+        "loss", "P", "from now on lose riders with probability P (0.3, 30%)", "/loss 30%", _HAND
     ),
     Command("delay", "MIN MAX", "from now on riders take MIN to MAX ticks", "/delay 5 80", _HAND),
     Command(
         "log",
         "LEVEL",
-        "how much to tell: quiet, info, debug (+ protocol voice), trace (+ timers, writes)",
+        "quiet, info, debug (+ protocol voice), trace (+ all)",
         "/log debug",
         _SESSION,
     ),
     Command(
         "seed",
         "N",
-        "start over at t=0 with seed N (hand-made events are cleared)",
+        "start over at t=0 with seed N, hand-made events cleared",
         "/seed 7",
         _SESSION,
     ),
     Command(
         "save",
         "FILE",
-        "write the session as a scenario; `desert-paxos run FILE` replays it exactly",
+        "write the session as a scenario `run` replays exactly",
         "/save my-storm.json",
         _SESSION,
     ),
@@ -149,7 +149,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "export",
         "trace FILE",
-        "write the trace of the session so far (JSON Lines)",
+        "write the session's trace so far (JSON Lines)",
         "/export trace session.jsonl",
         _SESSION,
     ),
@@ -174,7 +174,8 @@ def help_lines() -> list[str]:
             lines.append(f"{section}:" if not lines else f"\n{section}:")
         lines.append(f"  {c.synopsis:<22} {c.summary}")
         lines.append(f"  {'':<22} e.g. {c.example}")
-    lines.append("\nWithout the slash works too where unambiguous: `step 3`, `crash Itri`.")
+    lines.append("\nCtrl-C pauses /run and /play; Ctrl-D leaves. Tab completes.")
+    lines.append("Without the slash works too where unambiguous: `step 3`, `crash Itri`.")
     return lines
 
 

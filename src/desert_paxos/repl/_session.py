@@ -598,7 +598,8 @@ class Session:
                 else ""
             )
             self.screen.say(
-                f"The old future was discarded ({discarded_steps} steps up to t={old_frontier_t}"
+                f"The old future was discarded ({discarded_steps} step"
+                f"{'s' if discarded_steps != 1 else ''} up to t={old_frontier_t}"
                 f"{acts}): from here the desert takes a new course.",
                 "yellow",
             )
