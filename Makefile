@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: magic test setup lint typecheck pytest bench clean
+.PHONY: magic test setup lint typecheck pytest bench gifs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# The README's animations, drawn by the project from its own runs.
+gifs: setup
+	@tmp=$$(mktemp -d) && for s in calm-day sandstorm-minority; do \
+	  $(BIN)/desert-paxos run $$s --trace $$tmp/$$s.jsonl --log-level quiet >/dev/null && \
+	  $(BIN)/desert-paxos export $$tmp/$$s.jsonl --gif docs/$$s.gif || exit 1; \
+	done; rm -rf $$tmp
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

@@ -82,3 +82,18 @@ def test_an_empty_trace_still_makes_a_picture(tmp_path: Path) -> None:
     header, _ = trace_of("calm-day")
     assert write_gif(header, [], tmp_path / "empty.gif") == 1
     assert len(_frames_of(tmp_path / "empty.gif")) == 1
+
+
+def test_the_readme_gifs_are_the_projects_own_current_pictures() -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for name in ("calm-day", "sandstorm-minority"):
+        header, events = trace_of(name)
+        frames, durations = gif_frames(header, events)
+        with Image.open(docs / f"{name}.gif") as gif:
+            assert gif.size == (WIDTH, HEIGHT)
+            assert gif.n_frames == len(frames), f"docs/{name}.gif is stale: run `make gifs`"
+            shown = []
+            for number in range(gif.n_frames):
+                gif.seek(number)
+                shown.append(gif.info["duration"])
+        assert shown == durations, f"docs/{name}.gif is stale: run `make gifs`"
