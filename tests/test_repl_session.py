@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 from pathlib import Path
 
 import pytest
 
 from desert_paxos.repl import COMMANDS, Screen, Session, run_repl
+from desert_paxos.repl._machine import encode_event
 from desert_paxos.scenario import resolve_scenario, scenario_from_data
+from desert_paxos.sim import Simulation
 
 
 def repl(*lines: str, scenario: str = "calm-day", seed: int | None = None) -> str:
@@ -335,3 +338,26 @@ def test_a_violation_pauses_loudly_with_why_and_a_reproduce_command(tmp_path: Pa
 def test_quit_stops_reading() -> None:
     text = repl("/quit", "/step")
     assert "Aghilas wishes" not in text
+
+
+def test_ctrl_c_pauses_a_run_cleanly_between_steps() -> None:
+    s, out = session("dueling-proposers")
+    real_step = s.tm.step
+    taken = 0
+
+    def step_then_interrupt() -> bool:
+        nonlocal taken
+        taken += 1
+        if taken == 5:
+            signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came in the middle of this step
+        return real_step()
+
+    s.tm.step = step_then_interrupt  # type: ignore[method-assign]
+    text = run(s, out, "/run")
+    assert "Paused at t=" in text
+    assert s.tm.position == 5  # the interrupted step finished; no later step started
+    del s.tm.step
+    run(s, out, "/run")
+    straight: list[dict[str, object]] = []
+    Simulation(s.scenario, observers=[straight.append]).run()
+    assert s.tm.lines == [encode_event(e) for e in straight[1:]]

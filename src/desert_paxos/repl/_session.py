@@ -106,6 +106,7 @@ class Session:
         self.interactive = interactive
         self.level = "info"
         self.rejected = 0  # lines answered with an error (scripts and tests read it)
+        self._after_move: list[str] = []  # said once the events of a move are told
         self._open(spec, scenario, seed)
 
     def _open(self, spec: str, scenario: Scenario, seed: int | None) -> None:
@@ -282,6 +283,9 @@ class Session:
             mover(flag)
             paused = flag.hit
         self.tell(first_seq, tm.seq)
+        for note in self._after_move:
+            self.screen.say(note, "yellow")
+        self._after_move.clear()
         if paused:
             self.screen.say(f"Paused at t={self.clock} (Ctrl-C).", "yellow")
         if tm.sim.violation is not None and not was_violated:
@@ -298,7 +302,7 @@ class Session:
             taken += 1
             if tm.ended:
                 break
-        self.clock = max(tm.now, self.clock if taken == 0 else tm.now)
+        self.clock = max(self.clock, tm.now)
 
     def _say_over(self) -> None:
         reason = self.tm.sim.end_reason
@@ -332,14 +336,12 @@ class Session:
             if flag.hit or (taken >= MAX_RUN_STEPS and not tm.ended):
                 self.clock = tm.now
                 if not flag.hit:
-                    self.screen.say(f"Paused after {taken} steps; /run again to go on.", "yellow")
+                    self._after_move.append(f"Paused after {taken} steps; /run again to go on.")
                 return
             if args:
                 self.clock = max(tm.now, min(target, tm.sim.until))
             else:
                 self.clock = tm.now
-            if tm.ended and not args:
-                return
 
         self._move(mover)
 
@@ -448,7 +450,7 @@ class Session:
 
     def status_text(self) -> str:
         tm = self.tm
-        riders = sum(1 for r in riders_in_flight(tm))
+        riders = len(riders_in_flight(tm))
         known = f" of {tm.frontier} known" if tm.frontier > tm.position else ""
         over = f" · over ({tm.sim.end_reason})" if tm.ended else ""
         return (
