@@ -218,15 +218,43 @@
   const markTimes = D.marks.map((mk) => times[mk[0]]);
   const outagesOf = names.map((_, i) => D.outages.filter((o) => o[0] === i));
   let viewTop = 0, viewH = 600; // the scroller's position and height, kept here: reading them forces a layout
-  let band = null; // [top, bottom] pixels of the diagram drawn
+  let band = null; // the view the diagram's band was drawn for
 
-  function ensureBand() {
-    if (!band || viewTop < band[0] || viewTop + viewH > band[1]) drawBand();
+  // A layer whose items are keyed: an update removes the items that left the band and parses only
+  // the ones that entered it, so scrolling costs what scrolled into view, not the whole band.
+  const scratch = document.createElement("div");
+  function keyedLayer(layer) {
+    const shown = new Map();
+    return {
+      shown,
+      update(items, keyOf, render) {
+        const wanted = new Set();
+        const fresh = [];
+        let html = "";
+        for (const item of items) {
+          const key = keyOf(item);
+          wanted.add(key);
+          if (!shown.has(key)) { fresh.push(key); html += render(item); }
+        }
+        for (const [key, el] of shown) if (!wanted.has(key)) { el.remove(); shown.delete(key); }
+        if (!html) return;
+        scratch.innerHTML = '<svg xmlns="' + NS + '">' + html + "</svg>";
+        const made = Array.from(scratch.firstChild.children);
+        made.forEach((el, i) => { layer.appendChild(el); shown.set(fresh[i], el); });
+      },
+      clear() { layer.textContent = ""; shown.clear(); },
+    };
   }
-  function drawBand() {
-    const pad = viewH; // a screen above and below the view, so a quick scroll shows no blank
-    band = [Math.max(0, viewTop - pad), viewTop + viewH + pad];
-    const tMin = tOf(band[0]), tMax = tOf(band[1]);
+  const riderLayer = keyedLayer(layers.riders), markLayer = keyedLayer(layers.marks), axisLayer = keyedLayer(layers.axis);
+
+  function ensureBand() { // only when the view moved: the time cursor does not touch the band
+    if (!band || band.top !== viewTop || band.height !== viewH) drawBand(false);
+  }
+  function drawBand(rebuild) {
+    if (rebuild) { riderLayer.clear(); markLayer.clear(); axisLayer.clear(); }
+    const pad = viewH / 2; // half a screen above and below the view, so a quick scroll shows no blank
+    band = { top: viewTop, height: viewH };
+    const tMin = tOf(viewTop - pad), tMax = tOf(viewTop + viewH + pad);
     const x0 = GUTTER, x1 = width - RIGHT + 20;
 
     // Sandstorms: each group's lanes tinted alike, the gap between separated neighbours hatched.
@@ -256,13 +284,10 @@
     layers.storms.innerHTML = s;
 
     // Time axis.
-    const step = niceStep(48 / view.scale);
-    let a = '<g class="axis">';
-    for (let k = Math.max(0, Math.ceil(tMin / step) * step); k <= tMax && k <= D.drawnUntil; k += step) {
-      a += '<line x1="' + x0 + '" x2="' + x1 + '" y1="' + yOf(k) + '" y2="' + yOf(k) + '"/>' +
-        '<text x="' + (x0 - 6) + '" y="' + (yOf(k) + 3) + '" text-anchor="end">' + k + "</text>";
-    }
-    layers.axis.innerHTML = a + "</g>";
+    const step = niceStep(48 / view.scale), ticks = [];
+    for (let k = Math.max(0, Math.ceil(tMin / step) * step); k <= tMax && k <= D.drawnUntil; k += step) ticks.push(k);
+    axisLayer.update(ticks, (k) => k, (k) => '<g class="axis"><line x1="' + x0 + '" x2="' + x1 + '" y1="' + yOf(k) + '" y2="' + yOf(k) + '"/>' +
+      '<text x="' + (x0 - 6) + '" y="' + (yOf(k) + 3) + '" text-anchor="end">' + k + "</text></g>");
 
     // Lanes, broken where a caravan lay collapsed.
     let l = "";
@@ -281,26 +306,22 @@
     });
     layers.lanes.innerHTML = l;
 
-    // Riders in view.
-    let r = "";
-    for (const rider of ridersBetween(tMin, tMax)) {
-      if (rider.t1 < tMin || rider.t0 > tMax || !passes(rider)) continue;
-      r += riderShape(rider);
-    }
-    layers.riders.innerHTML = r;
+    // Riders in the band.
+    const inBand = ridersBetween(tMin, tMax).filter((r) => r.t1 >= tMin && r.t0 <= tMax && passes(r));
+    riderLayer.update(inBand, (r) => r.id, riderShape);
 
     // Marks on lanes.
-    let m = "";
+    const marks = [];
     for (let i = upperBound(markTimes, tMin - 1e-9); i < D.marks.length && markTimes[i] <= tMax; i++) {
-      const mk = D.marks[i], et = markTimes[i];
-      if (!view.showCaravan[mk[1]]) continue;
-      const x = laneX(mk[1]), y = yOf(et), e = D.events[mk[0]];
+      if (view.showCaravan[D.marks[i][1]]) marks.push(i);
+    }
+    markLayer.update(marks, (i) => i, (i) => {
+      const mk = D.marks[i], x = laneX(mk[1]), y = yOf(markTimes[i]), e = D.events[mk[0]];
       const glyph = MARK_GLYPH[mk[2]] || MARK_GLYPH.note;
       const label = markLabel(mk[2], e);
-      m += '<g class="m ' + mk[2] + (view.selEvent === mk[0] ? " sel" : "") + '" data-ev="' + mk[0] + '">' +
+      return '<g class="m ' + mk[2] + (view.selEvent === mk[0] ? " sel" : "") + '" data-ev="' + mk[0] + '">' +
         glyph(x, y) + (label ? '<text x="' + (x - 10) + '" y="' + (y + 4) + '" text-anchor="end">' + esc(label) + "</text>" : "") + "</g>";
-    }
-    layers.marks.innerHTML = m;
+    });
 
     // Violations: loud, across every lane.
     let v = "";
@@ -459,20 +480,33 @@
     const go = e.target.closest("[data-go]");
     if (go) { stop(); setTime(Number(go.dataset.go), true); }
   });
-  function selectRider(id) { view.selRider = id; view.selEvent = null; showRider(id); redrawAll(true); }
-  function selectEvent(k) { view.selEvent = k; view.selRider = null; showEvent(k); redrawAll(true); }
+  function markSelection() { // classes only: the band's elements stay as they are
+    for (const el of svg.querySelectorAll(".sel")) el.classList.remove("sel");
+    const r = view.selRider !== null && riderLayer.shown.get(view.selRider);
+    if (r) r.classList.add("sel");
+    const m = view.selEvent !== null && svg.querySelector('g.m[data-ev="' + view.selEvent + '"]');
+    if (m) m.classList.add("sel");
+  }
+  function selectRider(id) { view.selRider = id; view.selEvent = null; showRider(id); markSelection(); redrawAll(false); }
+  function selectEvent(k) { view.selEvent = k; view.selRider = null; showEvent(k); markSelection(); redrawAll(false); }
 
   // ---- moving through time -------------------------------------------------------------
-  let pending = false, bandDirty = false;
-  function redrawAll(bandToo) { // at most once a frame; the diagram band only when asked or scrolled out
-    if (bandToo) bandDirty = true;
+  // Drawing happens at most once a frame, and only what changed: the band when asked (filters,
+  // selection, zoom) or scrolled out of, the time-dependent parts when the time moved.
+  let pending = false, bandDirty = false, timeDirty = false;
+  function schedule() {
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      if (bandDirty) { bandDirty = false; drawBand(); } else ensureBand();
-      drawCursor(); drawMap(); drawStates(); drawNow();
+      if (bandDirty) { bandDirty = false; drawBand(true); } else ensureBand();
+      if (timeDirty) { timeDirty = false; drawCursor(); drawMap(); drawStates(); drawNow(); }
     });
+  }
+  function redrawAll(bandToo) {
+    if (bandToo) bandDirty = true;
+    timeDirty = true;
+    schedule();
   }
   function follow() { // keep the cursor line in view while playing or stepping
     const y = yOf(view.t);
@@ -579,7 +613,7 @@
     const c = e.target.closest("[data-id]");
     if (c) selectRider(Number(c.dataset.id));
   });
-  scroller.addEventListener("scroll", () => { viewTop = scroller.scrollTop; redrawAll(false); });
+  scroller.addEventListener("scroll", () => { viewTop = scroller.scrollTop; schedule(); });
   window.addEventListener("resize", () => { layout(); redrawAll(true); });
 
   // A scale that shows a short run whole and keeps a long one readable.
@@ -592,6 +626,6 @@
   window.desertViewer = {
     get t() { return view.t; }, get cursor() { return view.cursor; }, get scale() { return view.scale; },
     riderCount: riders.length, setTime: (t) => { stop(); setTime(t, true); },
-    yOf, redrawNow: () => { drawBand(); drawCursor(); drawMap(); drawStates(); drawNow(); },
+    yOf, redrawNow: () => { drawBand(true); drawCursor(); drawMap(); drawStates(); drawNow(); },
   };
 })();
