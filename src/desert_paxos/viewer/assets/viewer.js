@@ -136,7 +136,7 @@
   let defsHtml = '<pattern id="storm-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">' +
     '<rect width="8" height="8" fill="#d8b47a88"/><line x1="0" y1="0" x2="0" y2="8" stroke="#9a6b2e" stroke-width="3"/></pattern>';
   for (const ty of TYPES.concat(["other"])) {
-    defsHtml += '<marker id="ah-' + ty + '" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">' +
+    defsHtml += '<marker id="ah-' + ty + '" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">' +
       '<path d="M0,0 L10,5 L0,10 z" fill="var(--' + ty + ')"/></marker>';
   }
   defs.innerHTML = defsHtml;
@@ -466,7 +466,7 @@
     h += "<pre>" + esc(JSON.stringify(send.msg, null, 1)) + "</pre>";
     $("details").innerHTML = h;
     $("details").dataset.rider = String(r.id);
-    $("details").scrollIntoView({ block: "nearest" });
+    $("details").scrollTop = 0;
   }
   function showEvent(k) {
     const e = D.events[k];
@@ -474,7 +474,7 @@
     h += '<div><button data-go="' + times[k] + '">go there</button></div><pre>' + esc(JSON.stringify(e, null, 1)) + "</pre>";
     $("details").innerHTML = h;
     delete $("details").dataset.rider;
-    $("details").scrollIntoView({ block: "nearest" });
+    $("details").scrollTop = 0;
   }
   $("details").addEventListener("click", (e) => {
     const go = e.target.closest("[data-go]");
