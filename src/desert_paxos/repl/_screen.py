@@ -25,13 +25,12 @@ class Screen:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(
-                file=self.stream, highlight=False, soft_wrap=True, force_terminal=True
-            )
+            self._console = Console(file=self.stream, highlight=False, force_terminal=True)
         return self._console
 
     def say(self, text: str = "", style: str | None = None) -> None:
         if self.colour and text:
+            # Words wrap at the terminal's width; pipes get whole lines.
             self.console().print(text, style=style, markup=False)
         else:
             self.stream.write(text + "\n")
