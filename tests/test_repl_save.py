@@ -11,8 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desert_paxos.cli import main
-from desert_paxos.repl import Screen, Session
+from desert_paxos.repl import Screen, Session, TimeMachine
 from desert_paxos.scenario import load_scenario_file, resolve_scenario
+
+
+@pytest.fixture(autouse=True)
+def verify_every_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every step replayed after travelling or acting is checked against the record."""
+    monkeypatch.setattr(TimeMachine, "verify", True)
 
 
 def open_session(name: str = "calm-day", seed: int | None = None) -> Session:
@@ -152,5 +158,54 @@ def test_any_session_replays_byte_for_byte(
     for act in acts:
         s.execute(act)  # some are refused in some states: that is fine
     s.execute("/run")
+    session, rerun = save_and_rerun(s, tmp_path, capsys)
+    assert session == rerun
+
+
+NAMES = ["Aghilas", "Taziri", "Amastan", "Itri", "Tassadit"]
+LONG = {
+    "name": "long-storm",
+    "seed": 2,
+    "until": 200_000,
+    "network": {"loss": 0.05},
+    "proposals": [{"at": 0, "caravan": n, "campsite": f"Camp {n}"} for n in NAMES],
+    "timeline": [{"at": 1, "sandstorm": [[n] for n in NAMES]}],
+}
+
+
+def test_acting_late_in_a_long_run_reuses_the_recorded_past(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(LONG), encoding="utf-8")
+    s = Session(str(path), load_scenario_file(path), Screen(io.StringIO()))
+    do(
+        s,
+        "/log quiet",
+        "/run 120000",
+        "/sandstorm Aghilas,Taziri,Amastan | Itri,Tassadit",
+        "/goto 60000",
+    )
+    assert s.tm.position > 3000
+
+    def no_rebuild(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rebuilt from t=0")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TimeMachine, "__init__", no_rebuild)
+        do(s, "/calm", "/run +5000", "/crash Itri")
+    do(s, "/run")
+    session, rerun = save_and_rerun(s, tmp_path, capsys)
+    assert session == rerun
+
+
+def test_when_the_reused_past_cannot_be_trusted_the_session_rebuilds_and_stays_exact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desert_paxos.repl._machine as machine
+
+    monkeypatch.setattr(machine, "rescripted", lambda *args: None)
+    s = open_session("dueling-proposers")
+    do(s, "/step 40", "/crash Itri", "/back 10", "/sandstorm Aghilas | Taziri", "/run")
     session, rerun = save_and_rerun(s, tmp_path, capsys)
     assert session == rerun

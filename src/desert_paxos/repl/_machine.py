@@ -22,15 +22,16 @@ session), which is how the old future is discarded.
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Callable
 from typing import Any
 
 from ..scenario import Scenario
 from ..sim import Simulation
-from ._snapshot import SimSnapshot, capture, next_event_time, restore
+from ..sim._simulator import SCRIPT
+from ._snapshot import SimSnapshot, capture, next_event_time, rescripted, restore
 
-__all__ = ["SNAPSHOT_EVERY", "TimeMachine", "encode_event"]
+__all__ = ["SNAPSHOT_EVERY", "ReplayMismatch", "TimeMachine", "encode_event"]
 
 SNAPSHOT_EVERY = 256
 
@@ -38,8 +39,14 @@ SNAPSHOT_EVERY = 256
 encode_event = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
+class ReplayMismatch(AssertionError):
+    """A replayed event differs from the recorded one: the machine cannot be trusted."""
+
+
 class TimeMachine:
     """A recorded, replayable run of ``scenario`` (its own seed and until)."""
+
+    verify = False  # check every replayed event against the record (tests turn it on)
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
@@ -52,7 +59,6 @@ class TimeMachine:
         self.snapshots: dict[int, SimSnapshot] = {}
         self._snapshot_positions: list[int] = []
         self.position = 0
-        self.verify = False  # tests: check that replayed events equal the recorded ones
         self._replaying = False
         self.sim = Simulation(scenario, observers=[self._record])
         self.sim.start()
@@ -67,7 +73,7 @@ class TimeMachine:
                 seq = event["seq"]
                 recorded = self.lines[seq - 1]
                 if recorded != encode_event(event):
-                    raise AssertionError(f"replay differs at seq {seq}: {recorded}")
+                    raise ReplayMismatch(f"replay differs at seq {seq}: {recorded}")
             return
         kind = event["kind"]
         if kind == "header":
@@ -86,7 +92,51 @@ class TimeMachine:
 
     def _snapshot(self, position: int) -> None:
         self.snapshots[position] = capture(self.sim)
-        self._snapshot_positions.append(position)
+        insort(self._snapshot_positions, position)
+
+    # -- a scenario with one more act ---------------------------------------------
+
+    def forked(self, scenario: Scenario, shared: int) -> TimeMachine:
+        """The machine of ``scenario`` at position ``shared``, reusing this one's past.
+
+        ``scenario`` differs from this machine's only in script items (hand-made
+        acts) that happen after position ``shared``. The recorded past is kept and
+        the snapshots are given the new script (see ``rescripted``), so acting by
+        hand costs no replay from t=0. The few steps from the last snapshot to
+        ``shared`` are replayed with every event checked against the record;
+        :class:`ReplayMismatch` means the caller should rebuild from scratch.
+        """
+        headers: list[dict[str, Any]] = []
+        fresh = Simulation(scenario, observers=[headers.append])
+        fresh.start()  # the new header, and the new script as the simulator lays it out
+        fork = TimeMachine.__new__(TimeMachine)
+        script = list(fresh.script)
+        pending = {e[3]: (e[0], e[1]) for e in fresh.heap if e[2] == SCRIPT}
+        fork.scenario = scenario
+        fork.header = headers[0]
+        fork.lines = self.lines[: self.seq_after[shared]]
+        fork.sent_at = list(self.sent_at)
+        fork.seq_after = self.seq_after[: shared + 1]
+        fork.t_after = self.t_after[: shared + 1]
+        fork.last_event_t = self.last_event_t[: shared + 1]
+        fork._snapshot_positions = [p for p in self._snapshot_positions if p <= shared]
+        fork.snapshots = {}
+        for p in fork._snapshot_positions:
+            patched = rescripted(self.snapshots[p], script, pending)
+            if patched is None:
+                raise ReplayMismatch(f"the script already run differs at position {p}")
+            fork.snapshots[p] = patched
+        fork._replaying = False
+        nearest = fork._snapshot_positions[-1]
+        fork.sim = restore(fork.snapshots[nearest], scenario, [fork._record])
+        fork.position = nearest
+        fork.verify = True
+        try:
+            fork.goto(shared)
+        finally:
+            del fork.verify  # back to the class default
+        del fork.sent_at[fork.sim.next_msg_id :]
+        return fork
 
     # -- where we are ---------------------------------------------------------
 
@@ -131,6 +181,8 @@ class TimeMachine:
             finally:
                 self._replaying = False
             self.position = position + 1
+            if self.position % SNAPSHOT_EVERY == 0 and self.position not in self.snapshots:
+                self._snapshot(self.position)
             return True
         before = sim.events_processed
         sim.step()

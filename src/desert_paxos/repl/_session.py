@@ -44,7 +44,7 @@ from ..scenario import (
 )
 from ..scenario import Proposal as PlannedProposal
 from ._commands import Command, ReplError, command_named, help_lines, parse_line
-from ._machine import TimeMachine, encode_event
+from ._machine import ReplayMismatch, TimeMachine, encode_event
 from ._map import DesertPicture, draw_desert
 from ._screen import Screen
 from ._views import (
@@ -561,15 +561,19 @@ class Session:
         item = make(at)
         injections = [*kept, Injection(item)]
         scenario = self._scenario_with(injections)
-        new_tm = TimeMachine(scenario)
         rank = _script_rank(scenario, item)
+        # The past up to here is shared, except a run's closing step, which the act reopens.
+        shared = position - 1 if tm.ended else position
+        try:
+            new_tm = tm.forked(scenario, shared)
+        except ReplayMismatch:  # never seen; rebuilding from t=0 is always right
+            new_tm = TimeMachine(scenario)
+            new_tm.goto(shared)
 
         def done() -> bool:
             sim = new_tm.sim
             return len(sim.script) - sim.script_pending > rank
 
-        while new_tm.position < position and not done() and new_tm.step():
-            pass
         first_seq = new_tm.seq
         first_position = new_tm.position
         with pause_on_ctrl_c():  # the act is applied whole or not at all

@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..check import SafetyMonitor, Violation
 from ..protocol import AcceptorRecord, Caravan
 from ..scenario import Network, Scenario
 from ..sim import Observer, Simulation, Stats
-from ..sim._simulator import TIMER
+from ..sim._simulator import SCRIPT, TIMER
 
-__all__ = ["SimSnapshot", "capture", "next_event_time", "restore"]
+__all__ = ["SimSnapshot", "capture", "next_event_time", "rescripted", "restore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +125,40 @@ def restore(
     sim.network = snap.network
     sim._links = snap.links
     return sim
+
+
+def rescripted(
+    snap: SimSnapshot, script: list[Any], pending: dict[int, tuple[int, int]]
+) -> SimSnapshot | None:
+    """``snap`` as it would be had the run's script been ``script`` from the start.
+
+    ``script`` and ``pending`` (script index -> (tick, heap seq)) come from a
+    fresh simulation of the new scenario. The simulator lays the whole script on
+    the heap first, so a longer or shorter script shifts the seq of every later
+    push by the difference, and the script items already run are the same first
+    ones. Valid only while every item that differs has not happened yet; None
+    when the items already run differ.
+    """
+    done = len(snap.script) - snap.script_pending
+    if tuple(script[:done]) != snap.script[:done]:
+        return None
+    offset = len(script) - len(snap.script)
+    heap = [
+        (t, seq + offset, kind, a, b, c, d)
+        for t, seq, kind, a, b, c, d in snap.heap
+        if kind != SCRIPT
+    ]
+    for index in range(done, len(script)):
+        at, seq = pending[index]
+        heap.append((at, seq, SCRIPT, index, None, None, None))
+    heapq.heapify(heap)
+    return replace(
+        snap,
+        heap=tuple(heap),
+        heap_seq=snap.heap_seq + offset,
+        script=tuple(script),
+        script_pending=len(script) - done,
+    )
 
 
 def next_event_time(sim: Simulation) -> int | None:
