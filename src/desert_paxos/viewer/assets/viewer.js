@@ -142,7 +142,7 @@
   defs.innerHTML = defsHtml;
   const layers = {};
   svg.appendChild(defs);
-  for (const name of ["storms", "axis", "lanes", "riders", "marks", "veil", "violations", "cursor"]) {
+  for (const name of ["storms", "axis", "lanes", "riders", "marks", "violations"]) {
     const g = document.createElementNS(NS, "g");
     g.setAttribute("id", "layer-" + name);
     svg.appendChild(g); layers[name] = g;
@@ -154,6 +154,8 @@
     laneGap = (width - GUTTER - RIGHT) / Math.max(1, names.length);
     svg.setAttribute("width", String(width));
     svg.setAttribute("height", String(Math.ceil(yOf(D.drawnUntil) + 40)));
+    cursorLine.style.left = GUTTER + "px";
+    cursorLine.style.width = (width - RIGHT + 20 - GUTTER) + "px";
     $("lane-heads").innerHTML = names.map((n, i) =>
       '<span style="left:' + laneX(i).toFixed(1) + 'px">' + esc(n) + "</span>").join("");
   }
@@ -336,16 +338,11 @@
   }
 
   // The time cursor: a line, and a veil over everything after it (the future is fog).
-  layers.veil.innerHTML = '<rect class="veil" x="0" y="0" width="0" height="0"/>';
-  layers.cursor.innerHTML = '<g class="cursor"><line x1="0" x2="0" y1="0" y2="0"/><text></text></g>';
-  const veil = layers.veil.firstChild, cursorLine = layers.cursor.querySelector("line"), cursorText = layers.cursor.querySelector("text");
+  const veil = $("veil"), cursorLine = $("cursor"), cursorText = $("cursor-label");
   function drawCursor() {
-    const y = yOf(view.t), x0 = GUTTER, x1 = width - RIGHT + 20;
-    veil.setAttribute("x", String(x0 - GUTTER)); veil.setAttribute("width", String(width));
-    veil.setAttribute("y", String(y)); veil.setAttribute("height", String(Math.max(0, yOf(D.drawnUntil) + 40 - y)));
-    cursorLine.setAttribute("x1", String(x0)); cursorLine.setAttribute("x2", String(x1));
-    cursorLine.setAttribute("y1", String(y)); cursorLine.setAttribute("y2", String(y));
-    cursorText.setAttribute("x", String(x1 + 2)); cursorText.setAttribute("y", String(y + 3));
+    const y = yOf(view.t);
+    veil.style.transform = "translateY(" + y + "px)";
+    cursorLine.style.transform = "translateY(" + y + "px)";
     cursorText.textContent = "t=" + Math.floor(view.t);
   }
 
