@@ -11,10 +11,11 @@ The simulator lays its whole script on the heap at the start and, within one
 tick, runs the script before anything else. A hand-made act therefore lands at
 the session clock when nothing has happened at that tick yet, and at the next
 tick otherwise (the rest of the current tick is finished first); either way the
-run from scratch puts it in exactly the same place. Making the act rebuilds the
-time machine from the new scenario, replays the shared past and steps until the
-act has happened. An act made after travelling back forks the future: the
-known future and the hand-made events in it are discarded, and we say so.
+run from scratch puts it in exactly the same place. Making the act forks the
+time machine onto the new scenario (keeping the recorded past, see
+``TimeMachine.forked``) and steps until the act has happened. An act made after
+travelling back forks the future: the known future and the hand-made events in
+it are discarded, and we say so.
 
 ``clock`` is the time the learner sees: at least the simulator's time, more when
 ``/run T`` went past the last event. Every command answers through
