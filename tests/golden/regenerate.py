@@ -14,7 +14,9 @@ trace field), never to make a speed-up pass: a speed-up must not change a byte.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 from desert_paxos.scenario import load_scenario_file
 from desert_paxos.sim import Simulation
@@ -33,10 +35,16 @@ def golden_cases() -> list[tuple[Path, int, Path]]:
     ]
 
 
-def trace_text(scenario_path: Path, seed: int) -> str:
-    """The trace the simulator writes for one scenario and seed, as one string."""
+def trace_text(
+    scenario_path: Path,
+    seed: int,
+    writer: Callable[[IO[str]], Callable[[dict[str, Any]], None]] = TraceWriter,
+    others: tuple[Callable[[dict[str, Any]], None], ...] = (),
+) -> str:
+    """The trace ``writer`` writes for one scenario and seed (beside ``others``), as one string."""
     out = io.StringIO()
-    Simulation(load_scenario_file(scenario_path), seed=seed, observers=[TraceWriter(out)]).run()
+    observers = [writer(out), *others]
+    Simulation(load_scenario_file(scenario_path), seed=seed, observers=observers).run()
     return out.getvalue()
 
 

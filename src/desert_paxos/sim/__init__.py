@@ -1,5 +1,6 @@
 """The deterministic desert simulator: the main way to run the protocol core."""
 
+from ._events import SimTraceWriter
 from ._simulator import Observer, RunResult, Simulation, Stats
 
-__all__ = ["Observer", "RunResult", "Simulation", "Stats"]
+__all__ = ["Observer", "RunResult", "SimTraceWriter", "Simulation", "Stats"]

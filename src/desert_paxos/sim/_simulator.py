@@ -55,9 +55,21 @@ from ..protocol import (
     Send,
     SetTimer,
     ballot_to_json,
-    message_to_json,
 )
 from ..scenario import Delay, Network, NetworkChange, Scenario, TimelineEvent
+from ._events import (
+    BUILDERS,
+    DECIDE,
+    DELIVERY,
+    DROP,
+    PERSIST,
+    SEND,
+    TIMER_CANCEL,
+    TIMER_FIRE,
+    TIMER_SET,
+    SimTraceWriter,
+    record_fields,
+)
 
 __all__ = ["Observer", "RunResult", "Simulation", "Stats"]
 
@@ -222,6 +234,25 @@ class Simulation:
         for observer in self.observers:
             observer(event)
 
+    def _tell(self, kind: int, *fields: Any) -> None:
+        """Tell one of the commonest events (see ``_events``) to every observer.
+
+        A :class:`SimTraceWriter` gets the fields and writes its line; the
+        dictionary is built only if another observer wants it.
+        """
+        self.event_seq = seq = self.event_seq + 1
+        t = self.now
+        event: dict[str, Any] | None = None
+        for observer in self.observers:
+            if type(observer) is SimTraceWriter:
+                observer.line(kind, seq, t, fields)
+                continue
+            if event is None:
+                event = BUILDERS[kind](*fields)
+                event["seq"] = seq
+                event["t"] = t
+            observer(event)
+
     def _emit_header(self) -> None:
         s = self.scenario
         header: dict[str, Any] = {
@@ -292,7 +323,7 @@ class Simulation:
                 else:
                     stats.delivered += 1
                     if self.observers:
-                        self._emit_deliver(msg_id, src, dst, msg)
+                        self._tell(DELIVERY, msg_id, src, dst, msg)
                     effects = caravan.on_message(src, msg)
                     if isinstance(msg, _PROMISE_MOVERS):
                         problem = monitor.on_promise(t, dst, caravan.acceptor.promised)
@@ -389,31 +420,11 @@ class Simulation:
 
     # -- events -----------------------------------------------------------------
 
-    def _emit_deliver(self, msg_id: int, src: str, dst: str, msg: Message) -> None:
-        self._emit(
-            {
-                "kind": "deliver",
-                "id": msg_id,
-                "src": src,
-                "dst": dst,
-                "msg": message_to_json(msg),
-            }
-        )
-
     def _drop(self, msg_id: int, src: str, dst: str, msg: Message, reason: str) -> None:
         dropped = self.stats.dropped
         dropped[reason] = dropped.get(reason, 0) + 1
         if self.observers:
-            self._emit(
-                {
-                    "kind": "drop",
-                    "id": msg_id,
-                    "src": src,
-                    "dst": dst,
-                    "msg": message_to_json(msg),
-                    "reason": reason,
-                }
-            )
+            self._tell(DROP, msg_id, src, dst, msg, reason)
 
     def _fire(self, node: str, name: str, gen: int) -> bool:
         if self.timer_gen.get((node, name)) != gen:
@@ -423,7 +434,7 @@ class Simulation:
             return False
         del self.armed[(node, name)]
         if self.observers:
-            self._emit({"kind": "timer", "node": node, "name": name})
+            self._tell(TIMER_FIRE, node, name)
         effects = caravan.on_timer(name)
         if effects:
             self._apply(node, effects)
@@ -500,7 +511,7 @@ class Simulation:
         self.caravans[node] = caravan
         if self.observers:
             record = self.disk[node]
-            self._emit({"kind": "recover", "node": node, **_record_fields(record)})
+            self._emit({"kind": "recover", "node": node, **record_fields(record)})
         problem = self.monitor.on_promise(self.now, node, caravan.acceptor.promised)
         if problem is not None and self.violation is None:
             self._violate(problem)
@@ -558,11 +569,11 @@ class Simulation:
                     del self.armed[key]
                     self.timer_gen[key] += 1
                     if self.observers:
-                        self._emit({"kind": "timer_cancel", "node": node, "name": name})
+                        self._tell(TIMER_CANCEL, node, name)
             case Persist(record=record):
                 self.disk[node] = record
                 if self.observers:
-                    self._emit({"kind": "persist", "node": node, **_record_fields(record)})
+                    self._tell(PERSIST, node, record)
                 problem = self.monitor.on_persist(self.now, node, record)
                 if problem is not None and self.violation is None:
                     self._violate(problem)
@@ -570,14 +581,7 @@ class Simulation:
                 if self.decided_at is None:
                     self.decided_at = self.now
                 if self.observers:
-                    self._emit(
-                        {
-                            "kind": "decide",
-                            "node": node,
-                            "value": value,
-                            "ballot": ballot_to_json(ballot),
-                        }
-                    )
+                    self._tell(DECIDE, node, value, ballot)
                 problem = self.monitor.on_decide(self.now, node, value)
                 if problem is not None and self.violation is None:
                     self._violate(problem)
@@ -613,17 +617,7 @@ class Simulation:
             lost = loss > 0.0 and rng.random() < loss
             duplicate = copy_of is None and dup > 0.0 and rng.random() < dup
         if self.observers:
-            event: dict[str, Any] = {
-                "kind": "send",
-                "id": msg_id,
-                "src": src,
-                "dst": dst,
-                "msg": message_to_json(msg),
-                "arrive": arrive,
-            }
-            if copy_of is not None:
-                event["copy_of"] = copy_of
-            self._emit(event)
+            self._tell(SEND, msg_id, src, dst, msg, arrive, copy_of)
         self.in_flight += 1
         self._seq = seq = self._seq + 1
         heapq.heappush(self.heap, (arrive, seq, LOSE if lost else DELIVER, msg_id, src, dst, msg))
@@ -639,19 +633,9 @@ class Simulation:
         fire = self.now + delay
         self.armed[key] = fire
         if self.observers:
-            self._emit({"kind": "timer_set", "node": node, "name": name, "fire": fire})
+            self._tell(TIMER_SET, node, name, fire)
         self._push(fire, TIMER, node, name, gen, None)
 
     def _violate(self, violation: Violation) -> None:
         # Told once the event's effects are all applied, so the trace reads in causal order.
         self.violation = violation
-
-
-def _record_fields(record: AcceptorRecord) -> dict[str, Any]:
-    accepted = None
-    if record.accepted_ballot is not None:
-        accepted = {
-            "ballot": ballot_to_json(record.accepted_ballot),
-            "value": record.accepted_value,
-        }
-    return {"promised": ballot_to_json(record.promised), "accepted": accepted}
