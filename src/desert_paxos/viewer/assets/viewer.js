@@ -14,7 +14,7 @@
   const NS = "http://www.w3.org/2000/svg";
   const TYPES = ["prepare", "promise", "accept", "accepted", "nack", "decided", "inquire"];
   const FATE = ["delivered", "dropped", "riding"];
-  const REASON_SHORT = { loss: "lost", sandstorm: "storm", crashed: "collapsed" };
+  const REASON_SHORT = { loss: "lost", sandstorm: "storm", crashed: "collapsed", hand: "dropped" };
   const BUBBLES = [["#faeed4", "#966e3c"], ["#d8e6f2", "#466e96"], ["#f3dae8", "#964678"], ["#e0efce", "#50823c"]];
   const STORM_TINTS = ["#f1c27d55", "#8fb3d955", "#d98fc455", "#b7d98f55"];
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
