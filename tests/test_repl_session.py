@@ -174,8 +174,12 @@ def test_run_to_a_time_then_act_there() -> None:
     assert s.clock == 30
     assert all(json.loads(line)["t"] <= 30 for line in s.tm.lines[: s.tm.seq])
     assert s.tm.next_event_time() is None or s.tm.next_event_time() > 30  # type: ignore[operator]
+    happened_at_30 = s.tm.last_event_time() == 30
     text = run(s, out, "/sandstorm Aghilas | Taziri,Amastan,Itri,Tassadit")
-    assert "At t=30: a sandstorm rises" in text or "At t=31: a sandstorm rises" in text
+    # At the clock if nothing happened at t=30 yet, else at the next tick.
+    expected = 31 if happened_at_30 else 30
+    assert f"At t={expected}: a sandstorm rises" in text
+    assert s.tm.sim.groups is not None and s.clock == expected
 
 
 def test_run_without_argument_runs_until_quiet_and_says_so() -> None:
@@ -378,3 +382,13 @@ def test_ctrl_c_pauses_a_run_cleanly_between_steps() -> None:
     straight: list[dict[str, object]] = []
     Simulation(s.scenario, observers=[straight.append]).run()
     assert s.tm.lines == [encode_event(e) for e in straight[1:]]
+
+
+def test_after_running_to_a_tick_where_something_happened_the_act_lands_on_the_next() -> None:
+    s, out = session()
+    run(s, out, "/run 30")
+    busy_tick = s.tm.last_event_time()
+    other, other_out = session()
+    run(other, other_out, f"/run {busy_tick}")
+    text = run(other, other_out, "/crash Itri")
+    assert f"At t={busy_tick + 1}: Itri collapses." in text
