@@ -8,8 +8,7 @@ from typing import IO, Any
 
 from ..narrate import LEVELS, Narrator, protocol_voice, story_voice
 from ..scenario import Scenario
-from ..sim import RunResult, Simulation
-from ..trace import TraceWriter
+from ..sim import RunResult, SimTraceWriter, Simulation
 from ._common import (
     EXIT_OK,
     EXIT_VIOLATED,
@@ -74,7 +73,7 @@ def run_scenario(
     trace_file = _open_trace(trace_path) if trace_path else None
     try:
         if trace_file is not None:
-            observers.append(TraceWriter(trace_file))
+            observers.append(SimTraceWriter(trace_file))  # same bytes, written faster
         if narrator.level > 0:
             observers.append(narrator)
         sim = Simulation(scenario, seed=seed, until=until, observers=observers)
