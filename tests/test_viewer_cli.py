@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,12 @@ def test_max_frames_without_a_gif_is_a_mistake(storm_trace: Path, tmp_path: Path
     done = cli("export", str(storm_trace), "--html", str(tmp_path / "a.html"), "--max-frames", "9")
     assert done.returncode == 2
     assert "--max-frames only applies to --gif" in done.stderr
+
+
+def test_pillow_is_imported_only_when_a_gif_is_drawn() -> None:
+    probe = (
+        "import sys, desert_paxos.cli, desert_paxos.viewer; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PIL', 'playwright')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
