@@ -84,3 +84,19 @@ def test_colour_and_plain_pictures_carry_the_same_characters() -> None:
     assert "\x1b[" in coloured
     plain_again = Text.from_ansi(coloured).plain
     assert [line.rstrip() for line in plain_again.splitlines()] == pic.plain().splitlines()
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 6, 7, 12])
+def test_any_number_of_caravans_fits_and_every_one_is_named(count: int) -> None:
+    from desert_paxos.scenario import scenario_from_data
+
+    names = [f"Caravan{i}" for i in range(count)]
+    scenario = scenario_from_data(
+        {"caravans": names, "proposals": [{"at": 0, "caravan": names[0], "campsite": "Here"}]},
+        "many.json",
+    )
+    s = Session("many.json", scenario, Screen(io.StringIO()))
+    s.execute("/goto 10")
+    drawn = s.picture().plain()
+    assert max(cell_len(line) for line in drawn.splitlines()) <= 80
+    assert all(name in drawn for name in names)

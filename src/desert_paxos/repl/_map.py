@@ -135,8 +135,23 @@ class _Canvas:
 def places(
     names: tuple[str, ...], width: int = INNER, height: int = HEIGHT - 4
 ) -> dict[str, tuple[float, float]]:
-    """Where each caravan stands: on an ellipse, the first at the top, then clockwise."""
+    """Where each caravan stands: on an ellipse, the first at the top, then clockwise.
+
+    From six caravans on, an ellipse crowds the labels, so they stand in two rows
+    instead (the top row left to right, the bottom row back), still a ring.
+    """
     n = len(names)
+    if n >= 6:
+        top = (n + 1) // 2
+        bottom = n - top
+        out_rows: dict[str, tuple[float, float]] = {}
+        for i, name in enumerate(names):
+            if i < top:
+                out_rows[name] = ((i + 0.5) * width / top, 1.0)
+            else:
+                j = n - 1 - i  # right to left along the bottom
+                out_rows[name] = ((j + 0.5) * width / bottom, height - 3.0)
+        return out_rows
     cx, cy = (width - 1) / 2, (height - 1) / 2
     rx, ry = width / 2 - LABEL_WIDTH / 2 - 1, (height - 1) / 2 - 1
     out: dict[str, tuple[float, float]] = {}
@@ -215,10 +230,12 @@ def draw_desert(
     height = HEIGHT - 4
     canvas = _Canvas(INNER, height)
     where = places(names, INNER, height)
+    per_row = (len(names) + 1) // 2 if len(names) >= 6 else 3
+    label_width = min(LABEL_WIDTH, INNER // per_row - 2)
     boxes: dict[str, tuple[int, int, int, int]] = {}
     for name in names:
         lines = _label(name, caravans[name], disk_promised.get(name))
-        lines = [(_clip(text, LABEL_WIDTH), style) for text, style in lines]
+        lines = [(_clip(text, label_width), style) for text, style in lines]
         width = max(_text_width(text) for text, _ in lines)
         x, y = where[name]
         left = min(max(0, round(x - width / 2)), INNER - width)
