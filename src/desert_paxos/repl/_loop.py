@@ -49,7 +49,7 @@ def run_repl(
     stdout = sys.stdout if stdout is None else stdout
     if interactive is None:
         interactive = _isatty(stdin) and _isatty(stdout)
-    screen = Screen(stdout, colour=interactive and want_colour(stdout))
+    screen = Screen(stdout, colour=want_colour(stdout))  # a lesson piped in still gets colour
     session = Session(spec, scenario, screen, seed=seed, interactive=interactive)
     session.welcome()
     if interactive:
