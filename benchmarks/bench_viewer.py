@@ -30,18 +30,10 @@ from typing import Any
 from desert_paxos.viewer import render_html, write_gif, write_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.viewer_traces import LONG_DAY, trace_of_data
+from tests.viewer_traces import CHROMIUM_ARGS, LONG_DAY, trace_of_data
 
 TARGET_FRAME_P90_MS = 34.0
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Each drives one animation frame per call of `move(i)` and reports the frame intervals.
 _FRAMES = """([kind, n]) => new Promise((done) => {
@@ -71,7 +63,7 @@ def _browser(page_path: Path) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         started = time.perf_counter()
         page.goto(page_path.as_uri())

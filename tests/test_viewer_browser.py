@@ -19,16 +19,7 @@ import pytest
 from desert_paxos.narrate import event_level, fmt_ballot, protocol_voice, story_voice
 from desert_paxos.viewer import write_html
 
-from .viewer_traces import LONG_DAY, Event, trace_of, trace_of_data
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .viewer_traces import CHROMIUM_ARGS, LONG_DAY, Event, trace_of, trace_of_data
 
 SPLIT_BRAIN: dict[str, Any] = {
     "name": "split-brain",

@@ -1,4 +1,4 @@
-"""Traces for the viewer tests, made by the simulator in-process (no files needed)."""
+"""Traces for the viewer tests (made by the simulator in-process), and how Chromium is started."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ from desert_paxos.scenario import load_builtin, scenario_from_data
 from desert_paxos.sim import Simulation
 
 Event = dict[str, Any]
+
+# Debian's Chromium, headless and quiet: no sandbox (root in CI), no GPU, no background traffic.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # A long, busy day: storms without a majority, losses, duplicates, a collapse and five
 # proposers, so the trace passes 10,000 events before the calm lets the caravans agree.
