@@ -392,3 +392,22 @@ def test_after_running_to_a_tick_where_something_happened_the_act_lands_on_the_n
     run(other, other_out, f"/run {busy_tick}")
     text = run(other, other_out, "/crash Itri")
     assert f"At t={busy_tick + 1}: Itri collapses." in text
+
+
+def test_a_bug_in_a_command_is_reported_and_the_session_survives_intact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s, out = session()
+    run(s, out, "/step 5")
+    before = whole_state(s)
+
+    def broken(*args: object) -> list[str]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("desert_paxos.repl._session.state_lines", broken)
+    text = run(s, out, "/state")
+    assert text.count("\n") == 1
+    assert "internal error (RuntimeError: boom); this is a bug" in text
+    assert whole_state(s) == before
+    run(s, out, "/step")
+    assert s.tm.position == 6

@@ -178,20 +178,22 @@ class Session:
             self.screen.error(str(exc))
             return True
         except KeyboardInterrupt:
-            self.screen.error("interrupted; the session is as it was before the command")
             self._recover()
+            self.screen.error(f"interrupted; the session is intact at t={self.clock}")
             return True
         except Exception as exc:  # a bug: say so, and keep the session
+            self._recover()
             self.screen.error(
                 f"internal error ({type(exc).__name__}: {exc}); this is a bug — the session "
-                f"is back at t={self.clock}"
+                f"is intact at t={self.clock}"
             )
-            self._recover()
             return True
 
     def _recover(self) -> None:
+        """Rebuild the simulation from a snapshot, in case the error struck mid-step."""
         try:
             self.tm.goto(min(self.tm.position, self.tm.frontier), reload=True)
+            self.clock = max(self.clock, self.tm.now)
         except Exception:
             self.tm = TimeMachine(self.scenario)
             self.clock = 0
