@@ -411,3 +411,30 @@ def test_a_bug_in_a_command_is_reported_and_the_session_survives_intact(
     assert whole_state(s) == before
     run(s, out, "/step")
     assert s.tm.position == 6
+
+
+def test_a_step_that_fails_half_way_leaves_no_trace_in_the_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desert_paxos.protocol import Caravan
+
+    s, out = session("dueling-proposers")
+    run(s, out, "/step 10")
+    real = Caravan.on_message
+    calls = 0
+
+    def flaky(self: Caravan, src: str, msg: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 7:
+            raise RuntimeError("a caravan tripped")
+        return real(self, src, msg)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Caravan, "on_message", flaky)
+    text = run(s, out, "/run")
+    assert "internal error (RuntimeError: a caravan tripped)" in text
+    monkeypatch.setattr(Caravan, "on_message", real)
+    run(s, out, "/run")
+    straight: list[dict[str, object]] = []
+    Simulation(s.scenario, observers=[straight.append]).run()
+    assert s.tm.lines == [encode_event(e) for e in straight[1:]]

@@ -56,6 +56,7 @@ class TimeMachine:
         self.seq_after: list[int] = []  # per position: trace seq of the last event told
         self.t_after: list[int] = []  # per position: the simulator's clock
         self.last_event_t: list[int] = []  # per position: tick of the last real event (-1: none)
+        self.ids_after: list[int] = []  # per position: riders named so far
         self.snapshots: dict[int, SimSnapshot] = {}
         self._snapshot_positions: list[int] = []
         self.position = 0
@@ -89,6 +90,7 @@ class TimeMachine:
         self.t_after.append(sim.now)
         last = self.last_event_t[-1] if self.last_event_t else -1
         self.last_event_t.append(sim.now if processed else last)
+        self.ids_after.append(sim.next_msg_id)
 
     def _snapshot(self, position: int) -> None:
         self.snapshots[position] = capture(self.sim)
@@ -119,6 +121,7 @@ class TimeMachine:
         fork.seq_after = self.seq_after[: shared + 1]
         fork.t_after = self.t_after[: shared + 1]
         fork.last_event_t = self.last_event_t[: shared + 1]
+        fork.ids_after = self.ids_after[: shared + 1]
         fork._snapshot_positions = [p for p in self._snapshot_positions if p <= shared]
         fork.snapshots = {}
         for p in fork._snapshot_positions:
@@ -135,7 +138,7 @@ class TimeMachine:
             fork.goto(shared)
         finally:
             del fork.verify  # back to the class default
-        del fork.sent_at[fork.sim.next_msg_id :]
+        del fork.sent_at[fork.ids_after[shared] :]
         return fork
 
     # -- where we are ---------------------------------------------------------
@@ -191,6 +194,20 @@ class TimeMachine:
         if self.position % SNAPSHOT_EVERY == 0:
             self._snapshot(self.position)
         return True
+
+    def repair(self) -> None:
+        """Forget whatever a step that failed half-way recorded, and rebuild the simulation.
+
+        A step that raised may have told some of its events: they are cut from
+        the record, and the simulation is restored from a snapshot at the
+        current position, so the machine is exactly as it was after the last
+        whole step.
+        """
+        frontier = self.frontier
+        del self.lines[self.seq_after[frontier] :]
+        del self.sent_at[self.ids_after[frontier] :]
+        self._replaying = False
+        self.goto(min(self.position, frontier), reload=True)
 
     def goto(self, position: int, *, reload: bool = False) -> None:
         """Be at ``position`` (clamped at 0; past the frontier the run goes on live).

@@ -192,7 +192,7 @@ class Session:
     def _recover(self) -> None:
         """Rebuild the simulation from a snapshot, in case the error struck mid-step."""
         try:
-            self.tm.goto(min(self.tm.position, self.tm.frontier), reload=True)
+            self.tm.repair()
             self.clock = max(self.clock, self.tm.now)
         except Exception:
             self.tm = TimeMachine(self.scenario)
