@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 
 from desert_paxos.repl import COMMANDS, Screen, Session, capture, run_repl
 from desert_paxos.repl._machine import encode_event
@@ -438,3 +439,18 @@ def test_a_step_that_fails_half_way_leaves_no_trace_in_the_record(
     straight: list[dict[str, object]] = []
     Simulation(s.scenario, observers=[straight.append]).run()
     assert s.tm.lines == [encode_event(e) for e in straight[1:]]
+
+
+def test_play_on_a_terminal_animates_the_map_in_place_until_the_desert_is_quiet() -> None:
+    out = io.StringIO()
+    s = Session(
+        "calm-day", resolve_scenario("calm-day"), Screen(out, colour=True), interactive=True
+    )
+    s.execute("/play 3000")
+    text = out.getvalue()
+    assert s.tm.sim.end_reason == "quiet"
+    assert "events happened; /timeline shows them." in text
+    plain = Text.from_ansi(text).plain
+    assert plain.count("╭─ calm-day") >= 2  # frames redrawn in place
+    assert "\x1b[2K" in text or "\x1b[1A" in text  # by moving the cursor back
+    assert f"t={s.tm.now} · step" in plain  # the clock stops when the desert goes quiet

@@ -378,7 +378,7 @@ class Session:
             while not flag.hit and not tm.ended and tm.sim.violation is None:
                 target = min(self.clock + ticks_per_frame, tm.sim.until)
                 tm.run_until(target, should_stop=lambda: flag.hit)
-                self.clock = max(tm.now, target) if not flag.hit else tm.now
+                self.clock = tm.now if flag.hit or tm.ended else max(tm.now, target)
                 live.update(self.picture().to_rich())
                 time.sleep(0.1)  # presentation pace only; the desert's time is the tick count
         told = tm.seq - first_seq
