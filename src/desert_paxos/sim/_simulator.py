@@ -554,6 +554,8 @@ class Simulation:
                 send(node, effect.dst, effect.msg, None)
             elif type(effect) is SetTimer:
                 self._set_timer(node, effect.name, effect.low, effect.high)
+            elif type(effect) is Persist:
+                self._persist(node, effect.record)
             else:
                 self._apply_other(node, effect)
 
@@ -571,12 +573,7 @@ class Simulation:
                     if self.observers:
                         self._tell(TIMER_CANCEL, node, name)
             case Persist(record=record):
-                self.disk[node] = record
-                if self.observers:
-                    self._tell(PERSIST, node, record)
-                problem = self.monitor.on_persist(self.now, node, record)
-                if problem is not None and self.violation is None:
-                    self._violate(problem)
+                self._persist(node, record)
             case Decide(ballot=ballot, value=value):
                 if self.decided_at is None:
                     self.decided_at = self.now
@@ -598,6 +595,14 @@ class Simulation:
                             "own_value": effect.own_value,
                         }
                     )
+
+    def _persist(self, node: str, record: AcceptorRecord) -> None:
+        self.disk[node] = record
+        if self.observers:
+            self._tell(PERSIST, node, record)
+        problem = self.monitor.on_persist(self.now, node, record)
+        if problem is not None and self.violation is None:
+            self._violate(problem)
 
     def _send(self, src: str, dst: str, msg: Message, copy_of: int | None) -> None:
         self.next_msg_id = msg_id = self.next_msg_id + 1
