@@ -454,3 +454,12 @@ def test_play_on_a_terminal_animates_the_map_in_place_until_the_desert_is_quiet(
     assert plain.count("╭─ calm-day") >= 2  # frames redrawn in place
     assert "\x1b[2K" in text or "\x1b[1A" in text  # by moving the cursor back
     assert f"t={s.tm.now} · step" in plain  # the clock stops when the desert goes quiet
+
+
+def test_why_says_how_a_caravan_learned_the_decision() -> None:
+    s, out = session()
+    run(s, out, "/run")
+    leader = run(s, out, "/why Aghilas")
+    assert "it counted the vote of" in leader and "completed a quorum for its own ballot" in leader
+    follower = run(s, out, "/why Taziri")
+    assert "a rider from Aghilas brought the news" in follower

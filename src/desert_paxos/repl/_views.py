@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from ..protocol import Ballot, Caravan, message_to_json
-from ..protocol._proposer import ACCEPTING, DONE, IDLE, PREPARING
+from ..protocol._proposer import ACCEPTING, IDLE, PREPARING
 from ..sim._simulator import DELIVER, LOSE
 from ._machine import TimeMachine
 from ._map import Rider
@@ -224,15 +224,10 @@ def why_lines(tm: TimeMachine, name: str) -> list[str]:
         ]
     lines: list[str] = []
     decided = c.learner.decided
-    p = c.proposer
     if decided is not None:
         learned = past_events(tm, "decide", name)
         when = f" since t={learned[0]['t']}" if learned else ""
-        how = (
-            "it counted a quorum of votes for its own ballot"
-            if decided.ballot.caravan == name and p.phase == DONE and p.ballot == decided.ballot
-            else "a rider told it (or it counted the votes itself)"
-        )
+        how = _how_it_learned(tm, name, learned[0] if learned else None)
         lines.append(
             f"{name} knows the campsite is {decided.value}{when}: it was chosen under "
             f"ballot {fmt(decided.ballot)} and {how}. A decision never changes."
@@ -269,6 +264,28 @@ def why_lines(tm: TimeMachine, name: str) -> list[str]:
                 f"the others whether a campsite was chosen."
             )
     return lines
+
+
+def _how_it_learned(tm: TimeMachine, name: str, decide: dict[str, Any] | None) -> str:
+    """The delivery that made ``name`` decide: a vote that completed its quorum, or news."""
+    if decide is None:
+        return "it learned it"
+    for line in reversed(tm.lines[: decide["seq"] - 1]):
+        event = json.loads(line)
+        if event.get("t") != decide["t"]:
+            break
+        if event.get("kind") != "deliver" or event.get("dst") != name:
+            continue
+        msg = event.get("msg") or {}
+        match msg.get("type"):
+            case "accepted":
+                return (
+                    f"it counted the vote of {event.get('src')} that completed a quorum "
+                    "for its own ballot"
+                )
+            case "decided":
+                return f"a rider from {event.get('src')} brought the news"
+    return "the news reached it"
 
 
 def _proposer_why(tm: TimeMachine, c: Caravan) -> list[str]:
