@@ -8,7 +8,9 @@ so the hand-written lines cannot drift from the canonical encoding.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -27,6 +29,7 @@ from desert_paxos.protocol import (
     Promise,
     Proposal,
 )
+from desert_paxos.scenario import load_scenario_file
 from desert_paxos.sim import SimTraceWriter
 from desert_paxos.sim._events import (
     BUILDERS,
@@ -38,8 +41,14 @@ from desert_paxos.sim._events import (
     TIMER_CANCEL,
     TIMER_FIRE,
     TIMER_SET,
+    header_event,
 )
 from desert_paxos.trace import TraceWriter
+
+SCENARIOS = [
+    load_scenario_file(path)
+    for path in sorted((Path(__file__).parent / "golden" / "scenarios").glob("*.json"))
+]
 
 names = st.text(max_size=12)
 ticks = st.integers(min_value=-5, max_value=10**12)
@@ -125,6 +134,21 @@ def test_the_message_cache_forgets_and_stays_right() -> None:
         event = (DELIVERY, i + 1, i, (i, "Itri", "Amastan", msg))
         assert fast_line(writer, out, event) == reference_line(*event[:3], event[3])
     assert len(writer._messages) <= SimTraceWriter._MESSAGE_CACHE
+
+
+@given(st.sampled_from(SCENARIOS), names, st.text(max_size=60), ticks, ticks)
+def test_header_line_is_the_trace_writers_line(
+    scenario: Any, name: str, description: str, seed: int, until: int
+) -> None:
+    scenario = dataclasses.replace(scenario, name=name, description=description)
+    config = scenario.config()
+    expected = io.StringIO()
+    TraceWriter(expected)(header_event(scenario, seed, until, config))
+    out = io.StringIO()
+    writer = SimTraceWriter(out)
+    writer.header(scenario, seed, until, config)
+    writer.header(scenario, seed, until, config)  # the second from the cached spec
+    assert out.getvalue() == expected.getvalue() * 2
 
 
 def test_other_kinds_reach_the_writer_as_dictionaries() -> None:

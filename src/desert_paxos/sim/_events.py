@@ -8,18 +8,21 @@ rest of the simulator's work: there are about four events per delivery, and
 the json module spends microseconds on each small dictionary.
 
 So the eight commonest kinds (send, deliver, drop, persist, timer_set,
-timer_cancel, timer, decide: 98% of a typical trace) are written down here
-twice, side by side: ``BUILDERS`` make the dictionary an observer receives,
-and :class:`SimTraceWriter` formats the very line ``TraceWriter`` would write
-for that dictionary (keys sorted, UTF-8 kept, the same separators) straight
-from the fields, with f-strings and the json module's own string escaping. A
-message's JSON is encoded once and reused for all its sends and deliveries.
+timer_cancel, timer, decide: 98% of a typical trace) and the header (the
+longest line, once per run) are written down here twice, side by side:
+``BUILDERS`` (and :func:`header_event`) make the dictionary an observer
+receives, and :class:`SimTraceWriter` writes the very line ``TraceWriter``
+would write for that dictionary (keys sorted, UTF-8 kept, the same
+separators) straight from the fields, with f-strings and the json module's
+own string escaping. A message's JSON is formatted once and reused for all its
+sends and deliveries; a scenario's ``spec`` is encoded once per scenario.
 
 ``Simulation`` hands these kinds to a :class:`SimTraceWriter` as fields (see
 ``Simulation._tell``) and builds a dictionary only if some other observer
 wants one; every other kind reaches the writer as a dictionary, like any
-observer. ``tests/test_sim_events.py`` checks every kind's line against
-``TraceWriter``'s encoding of its dictionary, on generated fields.
+observer. ``tests/test_sim_events.py`` checks every kind's line, the header's
+and every message type's against ``TraceWriter``'s encoding of the
+dictionary, on generated fields.
 """
 
 from __future__ import annotations
@@ -28,8 +31,23 @@ from collections.abc import Callable
 from json.encoder import encode_basestring as _quote
 from typing import IO, Any
 
-from ..protocol import AcceptorRecord, Ballot, Message, ballot_to_json, message_to_json
-from ..trace import TraceWriter, dump_event
+from ..protocol import (
+    Accept,
+    Accepted,
+    AcceptorRecord,
+    Ballot,
+    Config,
+    Decided,
+    Inquire,
+    Message,
+    Nack,
+    Prepare,
+    Promise,
+    ballot_to_json,
+    message_to_json,
+)
+from ..scenario import Scenario
+from ..trace import TRACE_FORMAT, TraceWriter, dump_event
 
 __all__ = [
     "BUILDERS",
@@ -42,6 +60,7 @@ __all__ = [
     "TIMER_FIRE",
     "TIMER_SET",
     "SimTraceWriter",
+    "header_event",
     "record_fields",
 ]
 
@@ -60,6 +79,23 @@ def record_fields(record: AcceptorRecord) -> dict[str, Any]:
 
 
 # -- the dictionaries ------------------------------------------------------------
+
+
+def header_event(scenario: Scenario, seed: int, until: int, config: Config) -> dict[str, Any]:
+    """The first line of every trace (no ``seq``, no ``t``)."""
+    return {
+        "kind": "header",
+        "format": TRACE_FORMAT,
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "seed": seed,
+        "caravans": list(config.caravans),
+        "quorum": config.phase2_quorum,
+        "quorums": {"phase1": config.phase1_quorum, "phase2": config.phase2_quorum},
+        "variant": scenario.variant,
+        "until": until,
+        "spec": scenario.to_json(),
+    }
 
 
 def _send_event(
@@ -139,21 +175,50 @@ def _optional(text: str | None) -> str:
     return "null" if text is None else _quote(text)
 
 
+def _message_json(msg: Message) -> str:
+    """``dump_event(message_to_json(msg))``, formatted by hand for the seven types."""
+    match msg:
+        case Prepare(ballot=ballot):
+            return f'{{"ballot": {_ballot(ballot)}, "type": "prepare"}}'
+        case Promise(ballot=ballot, accepted=None):
+            return f'{{"accepted": null, "ballot": {_ballot(ballot)}, "type": "promise"}}'
+        case Promise(ballot=ballot, accepted=accepted) if accepted is not None:
+            reported = (
+                f'{{"ballot": {_ballot(accepted.ballot)}, "value": {_quote(accepted.value)}}}'
+            )
+            return f'{{"accepted": {reported}, "ballot": {_ballot(ballot)}, "type": "promise"}}'
+        case Accept(ballot=ballot, value=value):
+            return f'{{"ballot": {_ballot(ballot)}, "type": "accept", "value": {_quote(value)}}}'
+        case Accepted(ballot=ballot, value=value):
+            return f'{{"ballot": {_ballot(ballot)}, "type": "accepted", "value": {_quote(value)}}}'
+        case Nack(ballot=ballot, promised=promised):
+            return (
+                f'{{"ballot": {_ballot(ballot)}, "promised": {_ballot(promised)}, "type": "nack"}}'
+            )
+        case Decided(ballot=ballot, value=value):
+            return f'{{"ballot": {_ballot(ballot)}, "type": "decided", "value": {_quote(value)}}}'
+        case Inquire():
+            return '{"type": "inquire"}'
+    return dump_event(message_to_json(msg))  # pragma: no cover - the canonical way
+
+
 class SimTraceWriter(TraceWriter):
     """A :class:`TraceWriter` that the simulator feeds its commonest events as fields.
 
     It writes exactly the bytes a ``TraceWriter`` writes; it is only faster,
     and only when a ``Simulation`` drives it (anywhere else it is a ``TraceWriter``).
+    ``writers[kind](seq, t, *fields)`` writes one line of a kind above.
     """
 
-    __slots__ = ("_formats", "_messages")
+    __slots__ = ("_messages", "_spec", "writers")
 
     _MESSAGE_CACHE = 4096  # messages whose JSON is kept; the oldest are forgotten together
 
     def __init__(self, stream: IO[str]) -> None:
         super().__init__(stream)
         self._messages: dict[int, tuple[Message, str]] = {}
-        self._formats: tuple[Callable[..., str], ...] = (
+        self._spec: tuple[Scenario | None, str] = (None, "")
+        self.writers: tuple[Callable[..., None], ...] = (
             self._send,
             self._deliver,
             self._drop,
@@ -166,7 +231,22 @@ class SimTraceWriter(TraceWriter):
 
     def line(self, kind: int, seq: int, t: int, fields: tuple[Any, ...]) -> None:
         """Write one event of a kind above from its fields (as ``BUILDERS[kind]`` takes them)."""
-        self._write(self._formats[kind](seq, t, *fields))
+        self.writers[kind](seq, t, *fields)
+
+    def header(self, scenario: Scenario, seed: int, until: int, config: Config) -> None:
+        """Write the header line (what ``header_event`` builds)."""
+        cached, spec = self._spec
+        if cached is not scenario:  # a sweep of seeds encodes its scenario once
+            spec = dump_event(scenario.to_json())
+            self._spec = (scenario, spec)
+        q1, q2 = config.phase1_quorum, config.phase2_quorum
+        self._write(
+            f'{{"caravans": [{", ".join(_quote(name) for name in config.caravans)}], '
+            f'"description": {_quote(scenario.description)}, "format": {_quote(TRACE_FORMAT)}, '
+            f'"kind": "header", "quorum": {q2}, "quorums": {{"phase1": {q1}, "phase2": {q2}}}, '
+            f'"scenario": {_quote(scenario.name)}, "seed": {seed}, "spec": {spec}, '
+            f'"until": {until}, "variant": {_quote(scenario.variant)}}}\n'
+        )
 
     def _message(self, msg: Message) -> str:
         # Keyed by identity: one Prepare object goes to five caravans and comes
@@ -176,7 +256,7 @@ class SimTraceWriter(TraceWriter):
             return cached[1]
         if len(self._messages) >= self._MESSAGE_CACHE:
             self._messages.clear()
-        text = dump_event(message_to_json(msg))
+        text = _message_json(msg)
         self._messages[id(msg)] = (msg, text)
         return text
 
@@ -190,60 +270,60 @@ class SimTraceWriter(TraceWriter):
         msg: Message,
         arrive: int,
         copy_of: int | None,
-    ) -> str:
+    ) -> None:
         copy = "" if copy_of is None else f'"copy_of": {copy_of}, '
-        return (
+        self._write(
             f'{{"arrive": {arrive}, {copy}"dst": {_quote(dst)}, "id": {msg_id}, "kind": "send", '
             f'"msg": {self._message(msg)}, "seq": {seq}, "src": {_quote(src)}, "t": {t}}}\n'
         )
 
-    def _deliver(self, seq: int, t: int, msg_id: int, src: str, dst: str, msg: Message) -> str:
-        return (
+    def _deliver(self, seq: int, t: int, msg_id: int, src: str, dst: str, msg: Message) -> None:
+        self._write(
             f'{{"dst": {_quote(dst)}, "id": {msg_id}, "kind": "deliver", '
             f'"msg": {self._message(msg)}, "seq": {seq}, "src": {_quote(src)}, "t": {t}}}\n'
         )
 
     def _drop(
         self, seq: int, t: int, msg_id: int, src: str, dst: str, msg: Message, reason: str
-    ) -> str:
-        return (
+    ) -> None:
+        self._write(
             f'{{"dst": {_quote(dst)}, "id": {msg_id}, "kind": "drop", '
             f'"msg": {self._message(msg)}, "reason": {_quote(reason)}, "seq": {seq}, '
             f'"src": {_quote(src)}, "t": {t}}}\n'
         )
 
-    def _persist(self, seq: int, t: int, node: str, record: AcceptorRecord) -> str:
+    def _persist(self, seq: int, t: int, node: str, record: AcceptorRecord) -> None:
         accepted = "null"
         if record.accepted_ballot is not None:
             accepted = (
                 f'{{"ballot": {_ballot(record.accepted_ballot)}, '
                 f'"value": {_optional(record.accepted_value)}}}'
             )
-        return (
+        self._write(
             f'{{"accepted": {accepted}, "kind": "persist", "node": {_quote(node)}, '
             f'"promised": {_ballot(record.promised)}, "seq": {seq}, "t": {t}}}\n'
         )
 
-    def _timer_set(self, seq: int, t: int, node: str, name: str, fire: int) -> str:
-        return (
+    def _timer_set(self, seq: int, t: int, node: str, name: str, fire: int) -> None:
+        self._write(
             f'{{"fire": {fire}, "kind": "timer_set", "name": {_quote(name)}, '
             f'"node": {_quote(node)}, "seq": {seq}, "t": {t}}}\n'
         )
 
-    def _timer_cancel(self, seq: int, t: int, node: str, name: str) -> str:
-        return (
+    def _timer_cancel(self, seq: int, t: int, node: str, name: str) -> None:
+        self._write(
             f'{{"kind": "timer_cancel", "name": {_quote(name)}, "node": {_quote(node)}, '
             f'"seq": {seq}, "t": {t}}}\n'
         )
 
-    def _timer(self, seq: int, t: int, node: str, name: str) -> str:
-        return (
+    def _timer(self, seq: int, t: int, node: str, name: str) -> None:
+        self._write(
             f'{{"kind": "timer", "name": {_quote(name)}, "node": {_quote(node)}, '
             f'"seq": {seq}, "t": {t}}}\n'
         )
 
-    def _decide(self, seq: int, t: int, node: str, value: str, ballot: Ballot) -> str:
-        return (
+    def _decide(self, seq: int, t: int, node: str, value: str, ballot: Ballot) -> None:
+        self._write(
             f'{{"ballot": {_ballot(ballot)}, "kind": "decide", "node": {_quote(node)}, '
             f'"seq": {seq}, "t": {t}, "value": {_quote(value)}}}\n'
         )

@@ -68,6 +68,7 @@ from ._events import (
     TIMER_FIRE,
     TIMER_SET,
     SimTraceWriter,
+    header_event,
     record_fields,
 )
 
@@ -245,7 +246,7 @@ class Simulation:
         event: dict[str, Any] | None = None
         for observer in self.observers:
             if type(observer) is SimTraceWriter:
-                observer.line(kind, seq, t, fields)
+                observer.writers[kind](seq, t, *fields)
                 continue
             if event is None:
                 event = BUILDERS[kind](*fields)
@@ -254,21 +255,13 @@ class Simulation:
             observer(event)
 
     def _emit_header(self) -> None:
-        s = self.scenario
-        header: dict[str, Any] = {
-            "kind": "header",
-            "format": "desert-paxos-trace/1",
-            "scenario": s.name,
-            "description": s.description,
-            "seed": self.seed,
-            "caravans": list(self.names),
-            "quorum": self.config.phase2_quorum,
-            "quorums": {"phase1": self.config.phase1_quorum, "phase2": self.config.phase2_quorum},
-            "variant": s.variant,
-            "until": self.until,
-            "spec": s.to_json(),
-        }
+        header: dict[str, Any] | None = None
         for observer in self.observers:
+            if type(observer) is SimTraceWriter:
+                observer.header(self.scenario, self.seed, self.until, self.config)
+                continue
+            if header is None:
+                header = header_event(self.scenario, self.seed, self.until, self.config)
             observer(header)
 
     # -- running ----------------------------------------------------------------
