@@ -1,0 +1,698 @@
+"""The explorer's model: every move the desert can make, over the real caravans.
+
+Theory of operation
+-------------------
+A global state is one Python integer, read as bit fields (low bits first):
+
+``crashes | decided | chosen | caravan_0 | ... | caravan_{n-1} | votes | in_flight``
+
+* ``caravan_i`` numbers a *local code*: caravan ``i``'s ``Caravan.snapshot()``
+  (or, when it has collapsed, ``("down", record, promise held)``: the durable
+  record it will wake with and the promise the promise-monotonic rule compares
+  against), together with its armed timers, whether it has proposed, and how
+  many inquiries it has sent.
+* ``in_flight`` is the multiset of riders on the way: four bits of count per
+  distinct ``(src, dst, message)``. When duplication is on it is a set (one bit
+  each): any rider may then arrive again and again, so the number of copies no
+  longer matters.
+* ``crashes`` spends the crash budget; ``votes`` (one bit per acceptor per
+  proposal), ``decided`` and ``chosen`` are ghost state for the invariants, the
+  same facts the simulator's :class:`~desert_paxos.check.SafetyMonitor` keeps.
+
+A move changes one caravan. The caravan is rebuilt with ``Caravan.restore`` and
+driven through ``on_message``, ``on_timer``, ``propose`` or ``on_start`` (the
+entry points the simulator uses: there is no second Paxos here); its new
+snapshot and effects are boiled down to an integer *delta* (new local code
+minus old, plus the riders it sends) and a few ghost operations. A caravan is
+deterministic, so that outcome depends only on (caravan, local code, input)
+and is memoised: the protocol code runs once per distinct local step, and the
+search itself is integer additions, dictionary look-ups and hashing of ints.
+
+Time is left out: every armed timer may fire and every rider may arrive at any
+moment, which covers every timing the simulator can produce. Bounds keep the
+space finite: no ballot above ``max_round``; at most ``crashes`` collapses; at
+most ``inquiries`` learn-timer firings per caravan (zero by default: an inquiry
+is only ever answered with a value someone already decided, so it cannot break
+safety; see ``docs/variants.md``). The proposers are the first ``proposers``
+caravans, each wishing for its own campsite, and may propose at any moment.
+
+With ``symmetry`` the caravans that never propose are interchangeable (no
+ballot or campsite names them), so each state is replaced by the least of its
+renamings under every permutation of those caravans.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from ..check import INVARIANTS
+from ..protocol import (
+    DEFAULT_CARAVANS,
+    LEARN_TIMER,
+    PROPOSER_TIMER,
+    VARIANTS,
+    AcceptorRecord,
+    Ballot,
+    CancelTimer,
+    Caravan,
+    Config,
+    Decide,
+    Effect,
+    Message,
+    Persist,
+    Send,
+    SetTimer,
+)
+
+__all__ = ["CAMPSITES", "Action", "ExploreOptions", "Model", "State", "StateView"]
+
+CAMPSITES: tuple[str, ...] = (
+    "Oasis of Siwa",
+    "Wells of Timbuktu",
+    "Ghadames Springs",
+    "Djanet Palms",
+    "Tamanrasset Well",
+)
+
+State = int
+# ("deliver" | "duplicate" | "lose" | "drop", message number) or
+# ("timer" | "learn" | "propose" | "crash" | "recover", caravan index)
+Action = tuple[str, int]
+
+# Local events; a delivery is the message number itself (0 or more).
+_EV_TIMER, _EV_LEARN, _EV_PROPOSE, _EV_CRASH, _EV_RECOVER = -1, -2, -3, -4, -5
+_CARAVAN_EVENTS = ((_EV_TIMER, "timer"), (_EV_LEARN, "learn"), (_EV_PROPOSE, "propose"))
+_EV_OFFSET = 8
+_KEY_STRIDE = 1 << 24  # memo key = local code * stride + event + offset
+
+_CODE_BITS = 24
+_CODE_MASK = (1 << _CODE_BITS) - 1
+_VALUE_BITS = 4  # decided/chosen: value index + 1, 0 for none
+_COUNT_BITS = 4  # copies of one rider in flight (multiset mode)
+_PROMISE_DROP = -1  # ghost op; votes are 2p, decisions 2v+1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExploreOptions:
+    """What to explore: the desert's size, its faults and the search bounds."""
+
+    caravans: int = 3
+    proposers: int = 2
+    max_round: int = 2
+    loss: bool = False
+    duplicate: bool = False
+    crashes: int = 0
+    inquiries: int = 0
+    variant: str = "paxos"
+    q1: int | None = None
+    q2: int | None = None
+    symmetry: bool = False
+    self_delay: bool = False
+    invariants: tuple[str, ...] = ()  # the ones to check; empty means all of them
+
+    def problems(self) -> list[str]:
+        """Everything wrong with these options, one line each, named as on the command line."""
+        out: list[str] = []
+        most = len(DEFAULT_CARAVANS)
+        if not 1 <= self.caravans <= most:
+            return [f"--caravans must be 1 to {most}, got {self.caravans}"]
+        n = self.caravans
+        if not 1 <= self.proposers <= n:
+            out.append(
+                f"--proposers must be 1 to {n} (the number of caravans), got {self.proposers}"
+            )
+        if not 1 <= self.max_round <= 9:
+            out.append(f"--max-round must be 1 to 9, got {self.max_round}")
+        if not 0 <= self.crashes <= 9:
+            out.append(f"--crashes must be 0 to 9, got {self.crashes}")
+        if not 0 <= self.inquiries <= 9:
+            out.append(f"--inquiries must be 0 to 9, got {self.inquiries}")
+        for name in self.invariants:
+            if name not in INVARIANTS:
+                out.append(f"--invariant {name!r} is unknown (known: {', '.join(INVARIANTS)})")
+        if self.variant not in VARIANTS:
+            out.append(f"--variant {self.variant!r} is unknown (known: {', '.join(VARIANTS)})")
+        for flag, q in (("--q1", self.q1), ("--q2", self.q2)):
+            if q is not None and not 1 <= q <= n:
+                out.append(f"{flag} must be 1 to {n} (the number of caravans), got {q}")
+        if not out:
+            q1, q2 = self.quorums()
+            if q1 + q2 <= n and self.variant == "paxos":
+                out.append(
+                    f"--q1 {q1} and --q2 {q2} out of {n} caravans need not meet; Paxos needs "
+                    f"q1 + q2 > {n} (add --variant small-quorums to watch it break)"
+                )
+        return out
+
+    def quorums(self) -> tuple[int, int]:
+        """Phase-1 and phase-2 quorum sizes: majorities unless told; halves for small-quorums."""
+        n = self.caravans
+        default = max(1, n // 2) if self.variant == "small-quorums" else n // 2 + 1
+        return (self.q1 or default, self.q2 or default)
+
+    def names(self) -> tuple[str, ...]:
+        return DEFAULT_CARAVANS[: self.caravans]
+
+    def config(self) -> Config:
+        q1, q2 = self.quorums()
+        return Config(
+            caravans=self.names(),
+            phase1_quorum=q1,
+            phase2_quorum=q2,
+            variant=VARIANTS[self.variant],
+        )
+
+    def proposals(self) -> tuple[tuple[str, str], ...]:
+        """(caravan, campsite) for each proposer: the first ``proposers`` caravans."""
+        names = self.names()
+        return tuple((names[i], CAMPSITES[i]) for i in range(self.proposers))
+
+    def describe(self) -> str:
+        q1, q2 = self.quorums()
+        faults = [name for name, on in (("loss", self.loss), ("duplication", self.duplicate)) if on]
+        if self.crashes:
+            faults.append(f"up to {self.crashes} crash{'es' if self.crashes > 1 else ''}")
+        if self.inquiries:
+            faults.append(f"{self.inquiries} inquiry round(s) per caravan")
+        return (
+            f"{self.caravans} caravans, {self.proposers} proposer(s), ballots up to round "
+            f"{self.max_round}, quorums {q1}/{q2}, variant {self.variant}; "
+            f"faults: {', '.join(faults) or 'none (riders still arrive in any order)'}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StateView:
+    """One state decoded for people and tests."""
+
+    caravans: tuple[Any, ...]  # a snapshot, or ("down", record, promise held)
+    timers: tuple[tuple[str, ...], ...]  # armed timer names per caravan
+    proposed: tuple[bool, ...]
+    inquiries: tuple[int, ...]
+    in_flight: tuple[tuple[str, str, Message, int], ...]  # src, dst, message, copies
+    crashes: int
+    decided: str | None
+    chosen: str | None
+
+
+class Model:
+    """The transition system of one small desert; see the module docstring."""
+
+    def __init__(self, options: ExploreOptions) -> None:
+        problems = options.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.options = options
+        self.config = options.config()
+        self.names = self.config.caravans
+        self.n = n = len(self.names)
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self.campsites = tuple(site for _, site in options.proposals())
+        self.value_index = {site: i for i, site in enumerate(self.campsites)}
+        self.q2 = self.config.phase2_quorum
+        self.set_semantics = options.duplicate
+        self.instant_self = not options.self_delay
+        self.watched = frozenset(options.invariants or INVARIANTS)
+        # Bit layout.
+        self._crash_bits = max(1, options.crashes.bit_length())
+        self._decided_off = self._crash_bits
+        self._chosen_off = self._decided_off + _VALUE_BITS
+        self._field_off = tuple(self._chosen_off + _VALUE_BITS + _CODE_BITS * i for i in range(n))
+        self._votes_off = self._chosen_off + _VALUE_BITS + _CODE_BITS * n
+        k = options.proposers
+        self._max_proposals = options.max_round * k * k
+        self._inflight_off = self._votes_off + self._max_proposals * n
+        self._unit_bits = 1 if self.set_semantics else _COUNT_BITS
+        # Local codes: (local key, timer bits, proposed, inquiries) <-> number.
+        self._locals: list[Any] = []
+        self._local_ids: dict[Any, int] = {}
+        self._codes: list[tuple[int, int, bool, int]] = []
+        self._code_ids: dict[tuple[int, int, bool, int], int] = {}
+        self._down: list[bool] = []
+        self._code_events: list[tuple[tuple[int, str], ...]] = []
+        # Riders: number <-> (src, dst, message).
+        self._msg_ids: dict[tuple[int, int, Message], int] = {}
+        self.msg_src: list[int] = []
+        self.msg_dst: list[int] = []
+        self.msg_body: list[Message] = []
+        self._to_self: list[bool] = []
+        self._unit: list[int] = []
+        self._actions: list[tuple[Action, Action, Action, Action]] = []
+        self._caravan_actions = [
+            {kind: (kind, i) for kind in ("timer", "learn", "propose", "crash", "recover")}
+            for i in range(n)
+        ]
+        self._decoded: dict[int, tuple[int, ...]] = {}
+        # Proposals (ballot, value) voted for, numbered for the votes ghost.
+        self._proposal_ids: dict[tuple[Ballot, str], int] = {}
+        self._proposal_values: list[int] = []
+        self._memo: list[dict[int, tuple[int, int, tuple[int, ...] | None]]] = [
+            {} for _ in range(n)
+        ]
+        # Symmetry: permutations of the caravans that never propose.
+        self.symmetric = options.symmetry and n - k > 1
+        self._perms: list[tuple[int, ...]] = []
+        if self.symmetric:
+            identity = tuple(range(n))
+            for rest in itertools.permutations(range(k, n)):
+                perm = identity[:k] + rest
+                if perm != identity:
+                    self._perms.append(perm)
+        self._renamed_codes: dict[tuple[int, int], int] = {}
+        self._caravan_moves: list[
+            dict[int, tuple[tuple[Action, int, int, tuple[int, ...] | None], ...]]
+        ] = [{} for _ in range(n)]
+        self._crash_mask = (1 << self._crash_bits) - 1
+        self.initial = self._initial_state()
+
+    # -- interning ------------------------------------------------------------------
+
+    def _intern_local(self, key: Any) -> int:
+        lid = self._local_ids.get(key)
+        if lid is None:
+            lid = len(self._locals)
+            self._local_ids[key] = lid
+            self._locals.append(key)
+        return lid
+
+    def _intern_code(self, lid: int, timers: int, proposed: bool, inquiries: int) -> int:
+        key = (lid, timers, proposed, inquiries)
+        code = self._code_ids.get(key)
+        if code is not None:
+            return code
+        code = len(self._codes)
+        if code > _CODE_MASK:
+            raise OverflowError("more local states than the explorer can number")
+        self._code_ids[key] = code
+        self._codes.append(key)
+        local = self._locals[lid]
+        down = local[0] == "down"
+        self._down.append(down)
+        events: list[tuple[int, str]] = []
+        if not down:
+            record, promised, _wish, phase, _ballot, max_round = local[:6]
+            del record
+            seen = promised.round if promised is not None else 0
+            next_round = max(max_round, seen) + 1
+            # Firing a backing-off proposer's timer, or proposing, opens a new ballot:
+            # only within the bound.
+            if timers & 1 and (phase != "backing-off" or next_round <= self.options.max_round):
+                events.append((_EV_TIMER, "timer"))
+            if timers & 2 and inquiries < self.options.inquiries:
+                events.append((_EV_LEARN, "learn"))
+            if not proposed and next_round <= self.options.max_round:
+                events.append((_EV_PROPOSE, "propose"))
+        self._code_events.append(tuple(events))
+        return code
+
+    def _intern_message(self, src: int, dst: int, msg: Message) -> int:
+        key = (src, dst, msg)
+        mid = self._msg_ids.get(key)
+        if mid is None:
+            mid = len(self.msg_src)
+            if mid + _EV_OFFSET >= _KEY_STRIDE:
+                raise OverflowError("more distinct riders than the explorer can number")
+            self._msg_ids[key] = mid
+            self.msg_src.append(src)
+            self.msg_dst.append(dst)
+            self.msg_body.append(msg)
+            self._to_self.append(src == dst)
+            self._unit.append(1 << (self._inflight_off + self._unit_bits * mid))
+            self._actions.append(
+                (("deliver", mid), ("duplicate", mid), ("lose", mid), ("drop", mid))
+            )
+        return mid
+
+    def _intern_proposal(self, ballot: Ballot, value: str) -> int:
+        key = (ballot, value)
+        pid = self._proposal_ids.get(key)
+        if pid is None:
+            pid = len(self._proposal_values)
+            if pid >= self._max_proposals:
+                raise OverflowError(f"more proposals than expected ({key})")
+            self._proposal_ids[key] = pid
+            self._proposal_values.append(self.value_index.get(value, len(self.campsites)))
+        return pid
+
+    def _initial_state(self) -> State:
+        state = 0
+        for i, name in enumerate(self.names):
+            caravan = Caravan(self.config, name)
+            # Only the first ``proposers`` caravans have a wish; the rest count as done.
+            wishless = i >= self.options.proposers
+            code = self._intern_code(self._intern_local(caravan.snapshot()), 0, wishless, 0)
+            state |= code << self._field_off[i]
+        for i, name in enumerate(self.names):  # wake every caravan, as the simulator does
+            code = (state >> self._field_off[i]) & _CODE_MASK
+            delta, sends, _ = self._boil(i, code, Caravan(self.config, name), "start")
+            state = self._add_sends(state + delta, sends)
+        return self.canonical(state)[0]
+
+    # -- local steps (memoised) -------------------------------------------------------
+
+    def _step(self, i: int, code: int, event: int) -> tuple[int, int, tuple[int, ...] | None]:
+        memo = self._memo[i]
+        key = code * _KEY_STRIDE + event + _EV_OFFSET
+        found = memo.get(key)
+        if found is None:
+            found = self._compute(i, code, event)
+            memo[key] = found
+        return found
+
+    def _compute(self, i: int, code: int, event: int) -> tuple[int, int, tuple[int, ...] | None]:
+        name = self.names[i]
+        lid, _timers, proposed, inquiries = self._codes[code]
+        local = self._locals[lid]
+        if event == _EV_RECOVER:
+            _, record, held = local
+            caravan = Caravan(self.config, name, record)
+            now = caravan.acceptor.promised
+            dropped = held is not None and (now is None or now < held)
+            return self._boil(i, code, caravan, "recover", promise_dropped=dropped)
+        caravan = Caravan.restore(self.config, name, local)
+        if event == _EV_CRASH:
+            down = self._intern_local(("down", caravan.acceptor.record, caravan.acceptor.promised))
+            new = self._intern_code(down, 0, proposed, inquiries)
+            return ((new - code) << self._field_off[i]) + 1, 0, None
+        before = caravan.acceptor.promised
+        effects: list[Effect]
+        if event == _EV_TIMER:
+            effects = caravan.on_timer(PROPOSER_TIMER)
+        elif event == _EV_LEARN:
+            effects = caravan.on_timer(LEARN_TIMER)
+        elif event == _EV_PROPOSE:
+            effects = caravan.propose(self.campsites[i])
+        else:
+            effects = caravan.on_message(self.names[self.msg_src[event]], self.msg_body[event])
+        after = caravan.acceptor.promised
+        dropped = before is not None and (after is None or after < before)
+        return self._boil(i, code, caravan, effects, event=event, promise_dropped=dropped)
+
+    def _boil(
+        self,
+        i: int,
+        code: int,
+        caravan: Caravan,
+        effects: list[Effect] | str,
+        *,
+        event: int = 0,
+        promise_dropped: bool = False,
+    ) -> tuple[int, int, tuple[int, ...] | None]:
+        """Turn one local step into (delta, riders sent, ghost operations)."""
+        _lid, timers, proposed, inquiries = self._codes[code]
+        if isinstance(effects, str):  # waking up: a fresh start or a recovery
+            timers, effects = 0, caravan.on_start()
+        elif event == _EV_TIMER:
+            timers &= ~1
+        elif event == _EV_LEARN:
+            timers &= ~2
+            inquiries += 1
+        elif event == _EV_PROPOSE:
+            proposed = True
+        sends = 0
+        ghost: list[int] = [_PROMISE_DROP] if promise_dropped else []
+        me = self.names[i]
+        to_myself: list[Message] = []
+        pending = list(effects)
+        while True:
+            if not pending:
+                if not to_myself:
+                    break
+                # A caravan's word to itself arrives at once, after the rest of the step.
+                before = caravan.acceptor.promised
+                pending = caravan.on_message(me, to_myself.pop(0))
+                after = caravan.acceptor.promised
+                if before is not None and (after is None or after < before):
+                    ghost.append(_PROMISE_DROP)
+                continue
+            effect = pending.pop(0)
+            match effect:
+                case Send(dst=dst, msg=msg) if dst == me and self.instant_self:
+                    to_myself.append(msg)
+                case Send(dst=dst, msg=msg):
+                    mid = self._intern_message(i, self.index[dst], msg)
+                    sends = (
+                        sends | self._unit[mid] if self.set_semantics else sends + self._unit[mid]
+                    )
+                case SetTimer(name=timer):
+                    timers |= 1 if timer == PROPOSER_TIMER else 2
+                case CancelTimer(name=timer):
+                    timers &= ~(1 if timer == PROPOSER_TIMER else 2)
+                case Persist(record=record):
+                    if record.accepted_ballot is not None and record.accepted_value is not None:
+                        pid = self._intern_proposal(record.accepted_ballot, record.accepted_value)
+                        ghost.append(2 * pid)
+                case Decide(value=value):
+                    ghost.append(2 * self.value_index.get(value, len(self.campsites)) + 1)
+                case _:
+                    pass  # Adopt changes nothing in the world
+        if not self.options.inquiries:
+            timers &= ~2  # a learn timer that may never fire is not worth telling states apart
+        new_lid = self._intern_local(caravan.snapshot())
+        new = self._intern_code(new_lid, timers, proposed, inquiries)
+        delta = (new - code) << self._field_off[i]
+        return delta, sends, (tuple(ghost) if ghost else None)
+
+    # -- global steps -------------------------------------------------------------------
+
+    def _add_sends(self, state: State, sends: int) -> State:
+        return state | sends if self.set_semantics else state + sends
+
+    def in_flight(self, state: State) -> tuple[int, ...]:
+        """The distinct riders on the way in ``state``, by number."""
+        flight = state >> self._inflight_off
+        found = self._decoded.get(flight)
+        if found is None:
+            if self.set_semantics:
+                digits = bin(flight)[:1:-1]
+                found = tuple(k for k, d in enumerate(digits) if d == "1")
+            else:
+                digits = format(flight, "x")[::-1]
+                if "f" in digits:
+                    raise OverflowError("fifteen copies of one rider in flight")
+                found = tuple(k for k, d in enumerate(digits) if d != "0")
+            self._decoded[flight] = found
+        return found
+
+    def successors(self, state: State) -> list[tuple[Action, State, str | None]]:
+        """Every move from ``state`` in a fixed order: (action, next state, broken invariant)."""
+        out: list[tuple[Action, State, str | None]] = []
+        append = out.append
+        msg_dst = self.msg_dst
+        field_off = self._field_off
+        down = self._down
+        memo = self._memo
+        unit = self._unit
+        to_self = self._to_self
+        actions = self._actions
+        ghost = self._ghost
+        set_semantics = self.set_semantics
+        loss, duplicate = self.options.loss, self.options.duplicate
+        for mid in self.in_flight(state):
+            dst = msg_dst[mid]
+            code = (state >> field_off[dst]) & _CODE_MASK
+            rest = state - unit[mid]
+            act = actions[mid]
+            if down[
+                code
+            ]:  # judged at arrival, as in the simulator: a collapsed caravan hears nothing
+                append((act[3], rest, None))
+                continue
+            outcome = memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
+            if outcome is None:
+                outcome = self._step(dst, code, mid)
+            delta, sends, ops = outcome
+            if duplicate and not to_self[mid]:
+                # The rider may come again, so it stays on the way: a state that keeps it
+                # can do all that one without it can, so removing it would add nothing.
+                kind, nxt = act[1], (state | sends) + delta
+            elif set_semantics:
+                kind, nxt = act[0], (rest | sends) + delta
+            else:
+                kind, nxt = act[0], rest + sends + delta
+            append((kind, nxt, None) if ops is None else (kind, *ghost(nxt, dst, ops)))
+            if loss and not to_self[mid]:  # a caravan's word to itself is never lost
+                append((act[2], rest, None))
+        may_crash = state & self._crash_mask < self.options.crashes
+        caravan_moves = self._caravan_moves
+        for i in range(self.n):
+            code = (state >> field_off[i]) & _CODE_MASK
+            moves = caravan_moves[i].get(code)
+            if moves is None:
+                moves = self._moves_of(i, code)
+            for action, delta, sends, ops in moves:
+                if action[0] == "crash" and not may_crash:
+                    continue
+                nxt = (state | sends) + delta if set_semantics else state + sends + delta
+                append((action, nxt, None) if ops is None else (action, *ghost(nxt, i, ops)))
+        return out
+
+    def _moves_of(
+        self, i: int, code: int
+    ) -> tuple[tuple[Action, int, int, tuple[int, ...] | None], ...]:
+        """Caravan ``i``'s own moves from local code ``code`` (timers, proposing, crash, recovery)."""
+        names = self._caravan_actions[i]
+        moves: list[tuple[Action, int, int, tuple[int, ...] | None]] = []
+        if self._down[code]:  # a collapsed caravan can only get up again
+            moves.append((names["recover"], *self._step(i, code, _EV_RECOVER)))
+        else:
+            for event, kind in self._code_events[code]:
+                moves.append((names[kind], *self._step(i, code, event)))
+            if self.options.crashes:
+                moves.append((names["crash"], *self._step(i, code, _EV_CRASH)))
+        found = tuple(moves)
+        self._caravan_moves[i][code] = found
+        return found
+
+    def _ghost(self, state: State, i: int, ops: tuple[int, ...]) -> tuple[State, str | None]:
+        """Apply votes and decisions to the ghost state; name the first invariant broken."""
+        n = self.n
+        value_mask = (1 << _VALUE_BITS) - 1
+        decided = ((state >> self._decided_off) & value_mask) - 1
+        chosen = ((state >> self._chosen_off) & value_mask) - 1
+        votes_mask = (1 << (self._max_proposals * n)) - 1
+        votes = (state >> self._votes_off) & votes_mask
+        old = (decided, chosen, votes)
+        watched = self.watched
+        broken: str | None = None
+        for op in ops:
+            problem: str | None = None
+            if op == _PROMISE_DROP:
+                problem = "promise-monotonic"
+            elif op & 1:  # a decision
+                value = op >> 1
+                if value >= len(self.campsites) or not self._has_proposed(state, value):
+                    problem = "validity"
+                elif decided >= 0 and decided != value:
+                    problem = "agreement"
+                elif decided < 0:
+                    decided = value
+            else:  # a vote for proposal pid
+                pid = op >> 1
+                bit = 1 << (pid * n + i)
+                if votes & bit:
+                    continue
+                votes |= bit
+                if ((votes >> (pid * n)) & ((1 << n) - 1)).bit_count() >= self.q2:
+                    value = self._proposal_values[pid]
+                    if chosen < 0:
+                        chosen = value
+                    elif chosen != value:
+                        problem = "single-choice"
+            if broken is None and problem in watched:
+                broken = problem
+        if (decided, chosen, votes) != old:
+            state += ((decided - old[0]) << self._decided_off) + (
+                (chosen - old[1]) << self._chosen_off
+            )
+            state += (votes - old[2]) << self._votes_off
+        return state, broken
+
+    def _has_proposed(self, state: State, value: int) -> bool:
+        code = (state >> self._field_off[value]) & _CODE_MASK
+        return self._codes[code][2]
+
+    # -- symmetry -------------------------------------------------------------------------
+
+    def canonical(self, state: State) -> tuple[State, tuple[int, ...] | None]:
+        """The least renaming of ``state`` (itself without symmetry) and the permutation used."""
+        if not self.symmetric:
+            return state, None
+        best, best_perm = state, None
+        for index, perm in enumerate(self._perms):
+            renamed = self._rename(state, perm, index)
+            if renamed < best:
+                best, best_perm = renamed, perm
+        return best, best_perm
+
+    def orbit_size(self, state: State) -> int:
+        """How many distinct states ``state`` stands for under the symmetry."""
+        renamed = {self._rename(state, perm, index) for index, perm in enumerate(self._perms)}
+        renamed.add(state)
+        return len(renamed)
+
+    def _rename(self, state: State, perm: tuple[int, ...], index: int) -> State:
+        n = self.n
+        out = state & ((1 << self._field_off[0]) - 1)  # crashes, decided, chosen
+        for i in range(n):
+            code = (state >> self._field_off[i]) & _CODE_MASK
+            out |= self._renamed_code(code, perm, index) << self._field_off[perm[i]]
+        votes = (state >> self._votes_off) & ((1 << (self._max_proposals * n)) - 1)
+        renamed_votes = 0
+        while votes:
+            low = votes & -votes
+            pid, acceptor = divmod(low.bit_length() - 1, n)
+            renamed_votes |= 1 << (pid * n + perm[acceptor])
+            votes ^= low
+        out |= renamed_votes << self._votes_off
+        flight = 0
+        shift = self._unit_bits
+        width = (1 << shift) - 1
+        raw = state >> self._inflight_off
+        for mid in self.in_flight(state):
+            count = (raw >> (shift * mid)) & width
+            other = self._intern_message(
+                perm[self.msg_src[mid]], perm[self.msg_dst[mid]], self.msg_body[mid]
+            )
+            flight += count << (shift * other)
+        return out | (flight << self._inflight_off)
+
+    def _renamed_code(self, code: int, perm: tuple[int, ...], index: int) -> int:
+        key = (code, index)
+        found = self._renamed_codes.get(key)
+        if found is not None:
+            return found
+        lid, timers, proposed, inquiries = self._codes[code]
+        local = self._locals[lid]
+        if local[0] != "down":  # a logbook names proposers only, and proposers keep their names
+            names = self.names
+            swap = {names[i]: names[perm[i]] for i in range(self.n)}
+            promises = tuple(sorted((swap[k], v) for k, v in local[6]))
+            refusals = tuple(sorted(swap[k] for k in local[7]))
+            votes = tuple(sorted(swap[k] for k in local[8]))
+            lid = self._intern_local((*local[:6], promises, refusals, votes, *local[9:]))
+        found = self._intern_code(lid, timers, proposed, inquiries)
+        self._renamed_codes[key] = found
+        return found
+
+    # -- views ----------------------------------------------------------------------------
+
+    def message(self, mid: int) -> tuple[str, str, Message]:
+        return self.names[self.msg_src[mid]], self.names[self.msg_dst[mid]], self.msg_body[mid]
+
+    def view(self, state: State) -> StateView:
+        """Decode ``state`` into plain values (for tests, debugging and narration)."""
+        n = self.n
+        caravans, timers, proposed, inquiries = [], [], [], []
+        for i in range(n):
+            lid, bits, has_proposed, asked = self._codes[(state >> self._field_off[i]) & _CODE_MASK]
+            caravans.append(self._locals[lid])
+            timers.append(tuple(t for b, t in ((1, PROPOSER_TIMER), (2, LEARN_TIMER)) if bits & b))
+            proposed.append(has_proposed)
+            inquiries.append(asked)
+        shift = self._unit_bits
+        raw = state >> self._inflight_off
+        flight = tuple(
+            (*self.message(mid), (raw >> (shift * mid)) & ((1 << shift) - 1))
+            for mid in self.in_flight(state)
+        )
+        value_mask = (1 << _VALUE_BITS) - 1
+        decided = ((state >> self._decided_off) & value_mask) - 1
+        chosen = ((state >> self._chosen_off) & value_mask) - 1
+        return StateView(
+            caravans=tuple(caravans),
+            timers=tuple(timers),
+            proposed=tuple(proposed),
+            inquiries=tuple(inquiries),
+            in_flight=flight,
+            crashes=state & ((1 << self._crash_bits) - 1),
+            decided=self.campsites[decided] if 0 <= decided < len(self.campsites) else None,
+            chosen=self.campsites[chosen] if 0 <= chosen < len(self.campsites) else None,
+        )
+
+    def record_of(self, state: State, i: int) -> AcceptorRecord:
+        local = self.view(state).caravans[i]
+        record: AcceptorRecord = local[1] if local[0] == "down" else local[0]
+        return record

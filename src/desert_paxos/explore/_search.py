@@ -1,0 +1,201 @@
+"""The search: breadth-first for the shortest counterexample, or depth-first.
+
+Theory of operation
+-------------------
+Both strategies keep one dictionary from every state seen to the state it was
+first reached from, so any state's path back to the start can be rebuilt, and
+stop at the first move that breaks an invariant. Breadth-first search expands
+the states level by level, so the first broken move it meets ends the shortest
+possible counterexample. Depth-first search goes deep first; its counterexample
+is a real path but need not be the shortest.
+
+Wall-clock time is read only to report progress and speed, never to decide
+anything: the same options always visit the same states in the same order.
+Ctrl-C (``KeyboardInterrupt``) ends the search early with what was covered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ._model import Action, Model, State
+
+__all__ = ["Progress", "SearchResult", "first_move", "search"]
+
+Progress = Callable[[int, int, int, float], None]  # states, transitions, depth, seconds
+
+_CHECK_EVERY = 4096  # transitions between looks at the clock
+
+
+@dataclass(slots=True)
+class SearchResult:
+    strategy: str
+    states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    stopped: str | None = None  # None: exhausted; "max-states" or "interrupted"
+    violation: str | None = None  # the invariant that broke
+    symmetric_states: int = 0  # with symmetry: how many states the visited ones stand for
+    path: list[State] = field(default_factory=list)  # start ... the state where it broke
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped is None and self.violation is None
+
+    @property
+    def rate(self) -> float:
+        return self.states / self.seconds if self.seconds > 0 else 0.0
+
+
+def search(
+    model: Model,
+    *,
+    strategy: str = "bfs",
+    max_states: int | None = None,
+    progress: Progress | None = None,
+    progress_every: float = 1.0,
+) -> SearchResult:
+    """Explore every state reachable in ``model``; see the module docstring."""
+    if strategy not in ("bfs", "dfs"):
+        raise ValueError(f"strategy must be bfs or dfs, got {strategy!r}")
+    result = SearchResult(strategy=strategy)
+    parent: dict[State, State | None] = {model.initial: None}
+    if model.symmetric:
+        result.symmetric_states = model.orbit_size(model.initial)
+    started = time.perf_counter()
+    try:
+        if strategy == "bfs":
+            _bfs(model, parent, result, max_states, progress, progress_every, started)
+        else:
+            _dfs(model, parent, result, max_states, progress, progress_every, started)
+    except KeyboardInterrupt:
+        result.stopped = "interrupted"
+    result.seconds = time.perf_counter() - started
+    result.states = len(parent)
+    return result
+
+
+def _path_to(parent: dict[State, State | None], state: State) -> list[State]:
+    path = [state]
+    before = parent[state]
+    while before is not None:
+        path.append(before)
+        before = parent[before]
+    path.reverse()
+    return path
+
+
+def _bfs(
+    model: Model,
+    parent: dict[State, State | None],
+    result: SearchResult,
+    max_states: int | None,
+    progress: Progress | None,
+    every: float,
+    started: float,
+) -> None:
+    successors = model.successors
+    canonical = model.canonical if model.symmetric else None
+    orbit = model.orbit_size if model.symmetric else None
+    limit = max_states if max_states is not None else -1
+    frontier: list[State] = [model.initial]
+    next_check = _CHECK_EVERY
+    last_report = started
+    depth = 0
+    while frontier:
+        result.depth = depth
+        upcoming: list[State] = []
+        push = upcoming.append
+        for state in frontier:
+            moves = successors(state)
+            result.transitions += len(moves)
+            for _action, nxt, broken in moves:
+                if canonical is not None:
+                    nxt = canonical(nxt)[0]
+                if broken is not None:
+                    result.violation = broken
+                    result.path = [*_path_to(parent, state), nxt]
+                    result.depth = depth + 1
+                    return
+                if nxt in parent:
+                    continue
+                parent[nxt] = state
+                push(nxt)
+                if orbit is not None:
+                    result.symmetric_states += orbit(nxt)
+            if result.transitions >= next_check:
+                next_check = result.transitions + _CHECK_EVERY
+                if len(parent) >= limit > 0:
+                    result.stopped = "max-states"
+                    return
+                if progress is not None:
+                    now = time.perf_counter()
+                    if now - last_report >= every:
+                        last_report = now
+                        progress(len(parent), result.transitions, depth, now - started)
+        if limit > 0 and len(parent) >= limit and upcoming:
+            result.stopped = "max-states"
+            return
+        frontier = upcoming
+        depth += 1
+    result.depth = max(depth - 1, 0)
+
+
+def _dfs(
+    model: Model,
+    parent: dict[State, State | None],
+    result: SearchResult,
+    max_states: int | None,
+    progress: Progress | None,
+    every: float,
+    started: float,
+) -> None:
+    successors = model.successors
+    canonical = model.canonical if model.symmetric else None
+    orbit = model.orbit_size if model.symmetric else None
+    limit = max_states if max_states is not None else -1
+    stack: list[tuple[State, int]] = [(model.initial, 0)]
+    next_check = _CHECK_EVERY
+    last_report = started
+    while stack:
+        state, depth = stack.pop()
+        if depth > result.depth:
+            result.depth = depth
+        moves = successors(state)
+        result.transitions += len(moves)
+        # Pushed in reverse so the first move is explored first.
+        for _action, nxt, broken in reversed(moves):
+            if canonical is not None:
+                nxt = canonical(nxt)[0]
+            if broken is not None:
+                result.violation = broken
+                result.path = [*_path_to(parent, state), nxt]
+                result.depth = max(result.depth, depth + 1)
+                return
+            if nxt in parent:
+                continue
+            parent[nxt] = state
+            stack.append((nxt, depth + 1))
+            if orbit is not None:
+                result.symmetric_states += orbit(nxt)
+        if result.transitions >= next_check:
+            next_check = result.transitions + _CHECK_EVERY
+            if len(parent) >= limit > 0:
+                result.stopped = "max-states"
+                return
+            if progress is not None:
+                now = time.perf_counter()
+                if now - last_report >= every:
+                    last_report = now
+                    progress(len(parent), result.transitions, result.depth, now - started)
+
+
+def first_move(model: Model, state: State, target: State) -> tuple[Action, State]:
+    """A move from the concrete ``state`` whose (canonical) result is ``target``, and its result."""
+    for action, nxt, _broken in model.successors(state):
+        if model.canonical(nxt)[0] == target:
+            return action, nxt
+    raise LookupError("no move leads to the next state of the path")  # pragma: no cover
