@@ -26,6 +26,14 @@ sandstorm between sender and receiver, or a collapsed receiver, loses it.
 Observers (the trace writer, the narrator, the REPL) receive one dictionary per
 event; with no observer the hot loop builds none. Safety is checked by a
 :class:`~desert_paxos.check.SafetyMonitor` at every event that can change it.
+
+Speed (see docs/performance.md): ``run`` and ``step`` share one loop,
+``_advance``, which keeps what it touches in locals and handles deliveries
+inline; link rules are tuples cached per network; the commonest effects are
+dispatched by exact type. The commonest events go out through ``_tell``, which
+hands a :class:`SimTraceWriter` their fields (it writes the line directly) and
+builds a dictionary only for other observers. None of this may change a trace:
+``tests/test_sim_golden.py`` holds traces written before any of it.
 """
 
 from __future__ import annotations
