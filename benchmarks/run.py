@@ -206,6 +206,22 @@ def run_extra_benches() -> dict[str, Any]:
     return figures
 
 
+def update_extras(out: Path) -> int:
+    """Re-run only the other benchmarks and merge their figures into ``out``."""
+    try:
+        results = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(
+            f"benchmarks/run.py: cannot read {out} ({exc}); run make bench first", file=sys.stderr
+        )
+        return 2
+    print("other benchmarks:")
+    results.update(run_extra_benches())
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"updated {out}")
+    return 0
+
+
 def machine() -> dict[str, Any]:
     return {
         "platform": platform.platform(),
@@ -241,9 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-extras", action="store_true", help="skip bench_explore/swarm/goto/viewer"
     )
+    parser.add_argument(
+        "--extras-only",
+        action="store_true",
+        help="run only bench_explore/swarm/goto/viewer and update their figures in --out",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.repeat < 1:
         parser.error("--rounds and --repeat must be at least 1")
+    if args.extras_only:
+        return update_extras(args.out)
 
     print(f"standard workload: {args.rounds} rounds, {args.repeat} samples each")
     work = measure_workload(args.rounds, args.repeat)
