@@ -11,13 +11,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _check, _explore, _export, _magic, _repl, _replay, _run, _scenarios, _schema
+from . import (
+    _check,
+    _explore,
+    _export,
+    _magic,
+    _repl,
+    _replay,
+    _run,
+    _scenarios,
+    _schema,
+    _swarm,
+)
 from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
 
 __all__ = ["main"]
 
 # Subcommand modules, in the order `--help` lists them.
-_COMMANDS = (_magic, _repl, _run, _replay, _export, _scenarios, _check, _schema, _explore)
+_COMMANDS = (_magic, _repl, _run, _replay, _export, _scenarios, _check, _schema, _explore, _swarm)
 
 _EPILOG = """\
 examples:

@@ -1,0 +1,289 @@
+"""``desert-paxos swarm``: thousands of random deserts, checked for safety and liveness."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import IO, Any
+
+from ..narrate import LEVELS
+from ..protocol import VARIANTS
+from ._common import (
+    EXIT_OK,
+    EXIT_VIOLATED,
+    CliError,
+    add_subcommand,
+    non_negative_int,
+    positive_int,
+)
+
+__all__ = ["register"]
+
+_EXAMPLES = """\
+  desert-paxos swarm --seeds 10000                      the real protocol must hold in every desert
+  desert-paxos swarm --seeds 2000 --variant early-learner --shrink
+  desert-paxos swarm --show 139 --variant early-learner  tell one seed's desert, as `run` does
+  desert-paxos swarm --seeds 100000 --executor dask --scheduler tcp://10.0.0.5:8786
+exit codes: 0 every seed held, 1 a seed failed, 2 bad input, 130 interrupted
+"""
+
+_DESCRIPTION = """\
+Each seed draws its own desert (caravans, proposers, loss up to 30%, duplication, sandstorms,
+crashes and recoveries, delays), runs it with faults, then calms everything down: safety must
+hold throughout, and every caravan must learn a decision soon after the calm. Seeds run in
+chunks on a process pool, or on dask.distributed (pip install 'desert-paxos[dask]')."""
+
+
+def register(subparsers: Any) -> None:
+    p = add_subcommand(
+        subparsers,
+        "swarm",
+        "check thousands of random deserts; shrink a failing one to a small scenario",
+        _EXAMPLES,
+        description=_DESCRIPTION,
+    )
+    p.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="deserts to check (default 1000)",
+    )
+    p.add_argument(
+        "--first",
+        type=non_negative_int,
+        default=0,
+        metavar="SEED",
+        help="the first seed (default 0)",
+    )
+    p.add_argument(
+        "--variant", default="paxos", metavar="NAME", help="sweep a broken variant (default paxos)"
+    )
+    p.add_argument(
+        "--executor",
+        choices=("process", "dask", "inline"),
+        default="process",
+        help="process pool (default), dask.distributed, or inline (this process)",
+    )
+    p.add_argument(
+        "--workers", type=positive_int, metavar="W", help="worker processes (default: one per core)"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDR", help="a dask scheduler to use (with --executor dask)"
+    )
+    p.add_argument(
+        "--chunk", type=positive_int, metavar="C", help="seeds per task (default: automatic)"
+    )
+    p.add_argument(
+        "--shrink",
+        action="store_true",
+        help="shrink the first failing seed to a small scenario file that `run` replays",
+    )
+    p.add_argument(
+        "--out", default=".", metavar="DIR", help="where --shrink writes its file (default .)"
+    )
+    p.add_argument(
+        "--show", type=non_negative_int, metavar="SEED", help="run and tell one seed's desert"
+    )
+    p.add_argument(
+        "--save", metavar="FILE", help="with --show: write that desert as a scenario file"
+    )
+    p.add_argument(
+        "--log-level", choices=list(LEVELS), default="info", help="for --show (default info)"
+    )
+    p.set_defaults(handler=_main)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    problems: list[str] = []
+    if args.variant not in VARIANTS:
+        problems.append(f"--variant {args.variant!r} is unknown (known: {', '.join(VARIANTS)})")
+    if args.scheduler and args.executor != "dask":
+        problems.append("--scheduler needs --executor dask")
+    if args.save and args.show is None:
+        problems.append("--save needs --show SEED (the desert to save)")
+    if args.shrink and not Path(args.out).is_dir():
+        problems.append(f"--out {args.out}: no such directory")
+    if len(problems) == 1:
+        raise CliError(problems[0])
+    if problems:
+        raise CliError("bad options:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def reproduce(seed: int, variant: str) -> str:
+    """The command that tells one seed's desert again."""
+    extra = f" --variant {variant}" if variant != "paxos" else ""
+    return f"desert-paxos swarm --show {seed}{extra}"
+
+
+def _main(args: argparse.Namespace) -> int:
+    _check_args(args)
+    if args.show is not None:
+        return _show(args)
+    from ..swarm import run_swarm
+
+    out = sys.stdout
+    workers = args.workers or os.cpu_count() or 1
+    chunk = args.chunk or max(10, min(500, args.seeds // (workers * 8) or 1))
+    executor, close, label = _executor(args, workers)
+    bar = _ProgressBar(sys.stderr)
+    try:
+        summary = run_swarm(
+            args.seeds,
+            first=args.first,
+            variant=args.variant,
+            executor=executor,
+            chunk=chunk,
+            progress=bar,
+        )
+    finally:
+        bar.clear()
+        close()
+    for line in summary.lines():
+        out.write(line + "\n")
+    rate = summary.done / summary.seconds if summary.seconds > 0 else 0.0
+    out.write(f"Ran in {summary.seconds:.1f} s on {label}: {rate:,.0f} seeds/s.\n")
+    for failure in summary.failures[:10]:
+        out.write(f"  seed {failure.seed}: {failure.kind} — {failure.detail}\n")
+        out.write(f"    reproduce: {reproduce(failure.seed, args.variant)}\n")
+    if len(summary.failures) > 10:
+        out.write(f"  … and {len(summary.failures) - 10:,} more failing seeds.\n")
+    if summary.failures and args.shrink:
+        _shrink_first(summary.failures[0].seed, args, out)
+    if summary.interrupted:
+        return 130
+    return EXIT_OK if summary.ok else EXIT_VIOLATED
+
+
+def _shrink_first(seed: int, args: argparse.Namespace, out: IO[str]) -> None:
+    from ..swarm import draw_desert, shrink
+
+    desert = draw_desert(seed, args.variant)
+    shrunk = shrink(desert)
+    path = Path(args.out) / f"swarm-{seed}-shrunk.json"
+    _write_scenario(path, shrunk.scenario.to_json())
+    out.write(
+        f"\nShrunk seed {seed} in {shrunk.runs} runs: {shrunk.events_before} desert events -> "
+        f"{shrunk.events_after}, until t={shrunk.scenario.until}; it still fails: "
+        f"{shrunk.verdict.kind} — {shrunk.verdict.detail}\n"
+        f"  Wrote {path}; replay it: desert-paxos run {path} --log-level debug\n"
+    )
+
+
+def _write_scenario(path: Path, data: dict[str, object]) -> None:
+    try:
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _show(args: argparse.Namespace) -> int:
+    from ..swarm import draw_desert, verdict_of
+    from ._run import run_scenario
+
+    desert = draw_desert(args.show, args.variant)
+    if args.save:
+        _write_scenario(Path(args.save), desert.scenario.to_json())
+    result, narrator, _ = run_scenario(
+        desert.scenario,
+        seed=None,
+        until=None,
+        level=args.log_level,
+        trace_path=None,
+        stream=sys.stdout,
+    )
+    narrator.print_summary()
+    verdict = verdict_of(desert, result)
+    if verdict.kind is None:
+        sys.stdout.write(f"Seed {args.show} holds: safe, and decided after the calm.\n")
+        return EXIT_OK
+    sys.stdout.write(f"Seed {args.show} fails ({verdict.kind}): {verdict.detail}\n")
+    if args.save:
+        sys.stdout.write(f"The desert is in {args.save}: desert-paxos run {args.save}\n")
+    return EXIT_VIOLATED
+
+
+def _executor(
+    args: argparse.Namespace, workers: int
+) -> tuple[Executor | None, Callable[[], None], str]:
+    """The executor to run chunks on, how to close it, and a label for the speed line."""
+    match args.executor:
+        case "inline":
+            return None, lambda: None, "this process"
+        case "process":
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = ProcessPoolExecutor(max_workers=workers)
+            return pool, lambda: pool.shutdown(cancel_futures=True), f"{workers} worker process(es)"
+    return _dask_executor(args.scheduler, workers)
+
+
+def _dask_executor(scheduler: str | None, workers: int) -> tuple[Executor, Callable[[], None], str]:
+    import importlib
+    import logging
+
+    try:
+        # Typed as Any: dask.distributed ships no type information for mypy --strict.
+        distributed: Any = importlib.import_module("dask.distributed")
+    except ImportError:
+        raise CliError(
+            "--executor dask needs dask.distributed: pip install 'desert-paxos[dask]'"
+        ) from None
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CliError(f"--scheduler {scheduler}: cannot reach it ({exc})") from None
+        executor: Executor = client.get_executor()
+        return executor, client.close, f"dask scheduler {scheduler}"
+    cluster = distributed.LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    client = distributed.Client(cluster)
+
+    def close() -> None:
+        client.close()
+        cluster.close()
+
+    executor = client.get_executor()
+    return executor, close, f"a local dask cluster of {workers} worker(s)"
+
+
+class _ProgressBar:
+    """Seeds done, rate and failures on stderr."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.shown = False
+        self.next_tenth = 1
+
+    def __call__(self, done: int, total: int, failures: int, seconds: float) -> None:
+        rate = done / seconds if seconds > 0 else 0.0
+        width = 24
+        filled = width * done // max(total, 1)
+        text = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} seeds  "
+            f"{rate:,.0f}/s  {failures:,} failed"
+        )
+        if self.tty:
+            self.stream.write("\r" + text + "\033[K")
+            self.shown = True
+        elif done * 10 >= self.next_tenth * total and total >= 1000:
+            self.next_tenth = done * 10 // total + 1
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
