@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import IO, Any
 
 from ._common import (
@@ -143,6 +144,10 @@ def _options(args: argparse.Namespace) -> Any:
         invariants=tuple(dict.fromkeys(args.invariant)),
     )
     problems = options.problems()
+    if args.trace and not Path(args.trace).parent.is_dir():
+        problems.append(
+            f"--trace {args.trace}: the folder {Path(args.trace).parent} does not exist"
+        )
     if len(problems) == 1:
         raise CliError(problems[0])
     if problems:

@@ -92,6 +92,7 @@ _CODE_MASK = (1 << _CODE_BITS) - 1
 _VALUE_BITS = 4  # decided/chosen: value index + 1, 0 for none
 _COUNT_BITS = 4  # copies of one rider in flight (multiset mode)
 _PROMISE_DROP = -1  # ghost op; votes are 2p, decisions 2v+1
+_CACHE_LIMIT = 1 << 20  # entries kept in each symmetry cache before it starts again
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,7 +101,7 @@ class ExploreOptions:
 
     caravans: int = 3
     proposers: int = 2
-    max_round: int = 2
+    max_round: int = 1
     loss: bool = False
     duplicate: bool = False
     crashes: int = 0
@@ -255,12 +256,16 @@ class Model:
         self.symmetric = options.symmetry and n - k > 1
         self._perms: list[tuple[int, ...]] = []
         if self.symmetric:
-            identity = tuple(range(n))
+            identity = tuple(range(n))  # the first permutation, index 0
             for rest in itertools.permutations(range(k, n)):
-                perm = identity[:k] + rest
-                if perm != identity:
-                    self._perms.append(perm)
+                self._perms.append(identity[:k] + rest)
+        self._movable = tuple(range(k, n))
+        self._perm_choices: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._renamed_codes: dict[tuple[int, int], int] = {}
+        self._renamed_flights: dict[tuple[int, int], int] = {}
+        self._renamed_vote_sets: dict[tuple[int, int], int] = {}
+        self._canonical_cache: dict[State, tuple[State, tuple[int, ...] | None]] = {}
+        self._votes_mask = (1 << (self._max_proposals * n)) - 1
         self._caravan_moves: list[
             dict[int, tuple[tuple[Action, int, int, tuple[int, ...] | None], ...]]
         ] = [{} for _ in range(n)]
@@ -597,47 +602,111 @@ class Model:
     # -- symmetry -------------------------------------------------------------------------
 
     def canonical(self, state: State) -> tuple[State, tuple[int, ...] | None]:
-        """The least renaming of ``state`` (itself without symmetry) and the permutation used."""
+        """The least renaming of ``state`` (itself without symmetry) and the permutation used.
+
+        Only renamings that put the interchangeable caravans' local codes in order are
+        compared (their codes name no caravan, so renaming leaves them as they are): all
+        states of one orbit share that set of renamings, so its least member is canonical,
+        and when the codes differ there is just one to build.
+        """
         if not self.symmetric:
             return state, None
-        best, best_perm = state, None
-        for index, perm in enumerate(self._perms):
-            renamed = self._rename(state, perm, index)
-            if renamed < best:
-                best, best_perm = renamed, perm
-        return best, best_perm
+        cache = self._canonical_cache
+        found = cache.get(state)
+        if found is None:
+            sorting, _ = self._choices(state)
+            perms = self._perms
+            best: State | None = None
+            best_perm: tuple[int, ...] | None = None
+            for index in sorting:
+                renamed = state if index == 0 else self._rename(state, perms[index], index)
+                if best is None or renamed < best:
+                    best, best_perm = renamed, perms[index]
+            assert best is not None
+            found = (best, best_perm)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()  # a cache, not a record: bounded memory matters more
+            cache[state] = found
+        return found
 
     def orbit_size(self, state: State) -> int:
         """How many distinct states ``state`` stands for under the symmetry."""
-        renamed = {self._rename(state, perm, index) for index, perm in enumerate(self._perms)}
-        renamed.add(state)
-        return len(renamed)
+        _, keeping = self._choices(state)
+        perms = self._perms
+        fixed = sum(
+            1 for index in keeping if index == 0 or self._rename(state, perms[index], index) == state
+        )
+        return len(perms) // fixed
+
+    def _choices(self, state: State) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Indices of the permutations that sort the movable codes, and of those that keep them."""
+        field_off = self._field_off
+        codes = tuple((state >> field_off[i]) & _CODE_MASK for i in self._movable)
+        found = self._perm_choices.get(codes)
+        if found is None:
+            movable = self._movable
+            first = movable[0]
+            sorting: list[int] = []
+            keeping: list[int] = []
+            for index, perm in enumerate(self._perms):
+                moved = [0] * len(movable)
+                for i, code in zip(movable, codes, strict=True):
+                    moved[perm[i] - first] = code
+                if all(a <= b for a, b in itertools.pairwise(moved)):
+                    sorting.append(index)
+                if tuple(moved) == codes:
+                    keeping.append(index)
+            found = (tuple(sorting), tuple(keeping))
+            self._perm_choices[codes] = found
+        return found
 
     def _rename(self, state: State, perm: tuple[int, ...], index: int) -> State:
-        n = self.n
-        out = state & ((1 << self._field_off[0]) - 1)  # crashes, decided, chosen
-        for i in range(n):
-            code = (state >> self._field_off[i]) & _CODE_MASK
-            out |= self._renamed_code(code, perm, index) << self._field_off[perm[i]]
-        votes = (state >> self._votes_off) & ((1 << (self._max_proposals * n)) - 1)
-        renamed_votes = 0
-        while votes:
-            low = votes & -votes
-            pid, acceptor = divmod(low.bit_length() - 1, n)
-            renamed_votes |= 1 << (pid * n + perm[acceptor])
-            votes ^= low
-        out |= renamed_votes << self._votes_off
-        flight = 0
+        field_off = self._field_off
+        out = state & ((1 << field_off[0]) - 1)  # crashes, decided, chosen
+        for i in range(self.n):
+            code = (state >> field_off[i]) & _CODE_MASK
+            out |= self._renamed_code(code, perm, index) << field_off[perm[i]]
+        votes = (state >> self._votes_off) & self._votes_mask
+        if votes:
+            out |= self._renamed_votes(votes, perm, index) << self._votes_off
+        raw = state >> self._inflight_off
+        if raw:
+            key = (raw, index)
+            flight = self._renamed_flights.get(key)
+            if flight is None:
+                flight = self._renamed_flight(raw, perm)
+                if len(self._renamed_flights) >= _CACHE_LIMIT:
+                    self._renamed_flights.clear()
+                self._renamed_flights[key] = flight
+            out |= flight << self._inflight_off
+        return out
+
+    def _renamed_votes(self, votes: int, perm: tuple[int, ...], index: int) -> int:
+        key = (votes, index)
+        found = self._renamed_vote_sets.get(key)
+        if found is None:
+            n = self.n
+            found = 0
+            rest = votes
+            while rest:
+                low = rest & -rest
+                pid, acceptor = divmod(low.bit_length() - 1, n)
+                found |= 1 << (pid * n + perm[acceptor])
+                rest ^= low
+            self._renamed_vote_sets[key] = found
+        return found
+
+    def _renamed_flight(self, raw: int, perm: tuple[int, ...]) -> int:
         shift = self._unit_bits
         width = (1 << shift) - 1
-        raw = state >> self._inflight_off
-        for mid in self.in_flight(state):
+        flight = 0
+        for mid in self.in_flight(raw << self._inflight_off):
             count = (raw >> (shift * mid)) & width
             other = self._intern_message(
                 perm[self.msg_src[mid]], perm[self.msg_dst[mid]], self.msg_body[mid]
             )
             flight += count << (shift * other)
-        return out | (flight << self._inflight_off)
+        return flight
 
     def _renamed_code(self, code: int, perm: tuple[int, ...], index: int) -> int:
         key = (code, index)

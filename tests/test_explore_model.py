@@ -1,0 +1,231 @@
+"""The model checker's search: proofs by exhaustion, pinned state counts, shortest counterexamples.
+
+The pinned numbers are the model's fingerprint: a change to the protocol core, to the
+explorer's model of the desert or to the invariants moves them, and that should be noticed
+(and explained in docs/variants.md) rather than slip by.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from desert_paxos.explore import ExploreOptions, Model, SearchResult, counterexample, search
+from desert_paxos.protocol import VARIANTS, Caravan
+
+
+def _search(**options: object) -> tuple[Model, SearchResult]:
+    model = Model(ExploreOptions(**options))  # type: ignore[arg-type]
+    return model, search(model)
+
+
+# -- the real protocol: safe, with the unique state count of each small configuration ----------
+
+
+@pytest.mark.parametrize(
+    ("options", "states"),
+    [
+        ({"proposers": 1}, 292),
+        ({"proposers": 1, "crashes": 1}, 2121),
+        ({"proposers": 1, "max_round": 2}, 56449),
+        ({}, 85706),  # the default: 3 caravans, 2 proposers, one ballot round each
+        ({"duplicate": True}, 41871),
+        ({"caravans": 4, "proposers": 1}, 1734),
+        ({"q1": 3, "q2": 1}, 2011),
+    ],
+)
+def test_the_real_protocol_is_safe_in_every_state(options: dict[str, object], states: int) -> None:
+    _, result = _search(**options)
+    assert result.violation is None
+    assert result.complete
+    assert result.states == states
+
+
+def test_depth_first_visits_exactly_the_states_breadth_first_does() -> None:
+    model = Model(ExploreOptions(proposers=1, crashes=1))
+    bfs = search(model, strategy="bfs")
+    dfs = search(Model(ExploreOptions(proposers=1, crashes=1)), strategy="dfs")
+    assert bfs.complete and dfs.complete
+    assert bfs.states == dfs.states
+    assert bfs.transitions == dfs.transitions
+
+
+def test_the_same_options_always_give_the_same_search() -> None:
+    first = search(Model(ExploreOptions(variant="stubborn-proposer")))
+    again = search(Model(ExploreOptions(variant="stubborn-proposer")))
+    assert (first.states, first.transitions, first.path) == (
+        again.states,
+        again.transitions,
+        again.path,
+    )
+
+
+# -- every broken variant is caught, and its shortest counterexample is pinned -----------------
+
+
+@pytest.mark.parametrize(
+    ("options", "invariant", "steps"),
+    [
+        ({"variant": "stubborn-proposer"}, "single-choice", 8),
+        ({"variant": "early-learner"}, "agreement", 6),
+        ({"variant": "reused-ballot"}, "promise-monotonic", 3),
+        ({"variant": "reused-ballot", "invariants": ("agreement",)}, "agreement", 10),
+        ({"variant": "forgetful-acceptor", "crashes": 1}, "promise-monotonic", 3),
+        (
+            {"variant": "forgetful-acceptor", "crashes": 1, "invariants": ("agreement",)},
+            "agreement",
+            12,
+        ),
+        ({"variant": "small-quorums"}, "single-choice", 2),
+        ({"variant": "small-quorums", "q1": 2, "q2": 1}, "single-choice", 6),
+    ],
+)
+def test_each_broken_variant_breaks_in_its_shortest_counterexample(
+    options: dict[str, object], invariant: str, steps: int
+) -> None:
+    model, result = _search(**options)
+    assert result.violation == invariant
+    assert len(result.path) - 1 == steps
+    story = counterexample(model, result.path, invariant)
+    assert story.length == steps
+    assert story.events[-2]["kind"] == "violation"
+    assert story.events[-2]["invariant"] == invariant
+
+
+def test_every_broken_variant_is_caught_in_the_default_desert() -> None:
+    caught = {}
+    for name in VARIANTS:
+        crashes = 1 if name == "forgetful-acceptor" else 0
+        _, result = _search(variant=name, crashes=crashes, proposers=2)
+        caught[name] = result.violation
+    assert caught.pop("paxos") is None
+    assert all(caught.values()), caught
+
+
+@pytest.mark.parametrize(("q1", "q2"), [(1, 1), (1, 2), (2, 1)])
+def test_flexible_paxos_breaks_when_the_quorums_need_not_meet(q1: int, q2: int) -> None:
+    _, result = _search(variant="small-quorums", q1=q1, q2=q2)
+    assert result.violation == "single-choice"
+
+
+@pytest.mark.parametrize(("q1", "q2"), [(3, 1), (3, 2), (2, 3)])
+def test_flexible_paxos_holds_whenever_q1_plus_q2_exceeds_n(q1: int, q2: int) -> None:
+    plain = search(Model(ExploreOptions(q1=q1, q2=q2)))
+    small = search(Model(ExploreOptions(q1=q1, q2=q2, variant="small-quorums")))
+    assert plain.violation is None and small.violation is None
+    # small-quorums is the real protocol with hand-picked quorums: the very same states.
+    assert plain.states == small.states
+
+
+def test_loss_cannot_shorten_a_counterexample() -> None:
+    # In an untimed model a lost rider is one that has not arrived yet, so loss adds states
+    # but never a new way to break; the shortest counterexample keeps its length.
+    _, without = _search(variant="stubborn-proposer")
+    _, lossy = _search(variant="stubborn-proposer", loss=True)
+    assert lossy.states > without.states
+    assert len(lossy.path) == len(without.path)
+
+
+# -- symmetry --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("caravans", [4, 5])
+def test_symmetry_visits_fewer_states_that_stand_for_exactly_the_plain_ones(
+    caravans: int,
+) -> None:
+    plain = search(Model(ExploreOptions(caravans=caravans, proposers=1)))
+    folded = search(Model(ExploreOptions(caravans=caravans, proposers=1, symmetry=True)))
+    assert folded.complete and plain.complete
+    assert folded.states < plain.states
+    assert folded.symmetric_states == plain.states
+
+
+def test_symmetry_keeps_the_verdict_and_the_shortest_length() -> None:
+    plain = search(Model(ExploreOptions(caravans=4, proposers=2, variant="small-quorums")))
+    model = Model(ExploreOptions(caravans=4, proposers=2, variant="small-quorums", symmetry=True))
+    folded = search(model)
+    assert folded.violation == plain.violation == "single-choice"
+    assert len(folded.path) == len(plain.path)
+    # The symmetric path is told with real caravans all the same.
+    assert counterexample(model, folded.path, "single-choice").length == len(plain.path) - 1
+
+
+# -- the search's limits ----------------------------------------------------------------------
+
+
+def test_max_states_stops_the_search_and_says_so() -> None:
+    result = search(Model(ExploreOptions()), max_states=5000)
+    assert result.stopped == "max-states"
+    assert not result.complete
+    assert 5000 <= result.states < 85706
+
+
+def test_ctrl_c_stops_the_search_and_keeps_what_was_covered() -> None:
+    def interrupt(states: int, transitions: int, depth: int, seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    result = search(Model(ExploreOptions()), progress=interrupt, progress_every=0.0)
+    assert result.stopped == "interrupted"
+    assert 0 < result.states < 85706
+
+
+def test_progress_is_reported_with_growing_counts() -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    def record(states: int, transitions: int, depth: int, seconds: float) -> None:
+        seen.append((states, transitions, depth))
+
+    search(Model(ExploreOptions()), progress=record, progress_every=0.0)
+    assert len(seen) > 2
+    assert seen == sorted(seen)
+
+
+# -- the model drives the real caravans ---------------------------------------------------------
+
+
+def test_the_explorer_runs_the_protocol_core_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = Caravan.on_message
+
+    def counting(self: Caravan, src: str, msg: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(self, src, msg)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Caravan, "on_message", counting)
+    search(Model(ExploreOptions(proposers=1)))
+    assert calls > 0
+
+
+def test_a_state_decodes_to_real_snapshots() -> None:
+    model = Model(ExploreOptions(proposers=1))
+    start = model.view(model.initial)
+    assert start.in_flight == ()
+    assert start.proposed == (False, True, True)  # only the proposer still has a wish
+    moves = dict((action, state) for action, state, _ in model.successors(model.initial))
+    after = model.view(moves[("propose", 0)])
+    # Aghilas's word to itself has arrived at once; its Prepare rides to the other two.
+    assert [(src, dst) for src, dst, _, _ in after.in_flight] == [
+        ("Aghilas", "Taziri"),
+        ("Aghilas", "Amastan"),
+    ]
+    restored = Caravan.restore(model.config, "Aghilas", after.caravans[0])
+    assert restored.promised is not None and restored.promised.caravan == "Aghilas"
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"caravans": 6}, "--caravans must be 1 to 5"),
+        ({"proposers": 4}, "--proposers must be 1 to 3"),
+        ({"max_round": 0}, "--max-round"),
+        ({"variant": "nope"}, "--variant 'nope' is unknown"),
+        ({"q1": 1, "q2": 1}, "need not meet"),
+        ({"q2": 9}, "--q2 must be 1 to 3"),
+        ({"invariants": ("liveness",)}, "--invariant 'liveness' is unknown"),
+    ],
+)
+def test_bad_options_are_named(options: dict[str, object], needle: str) -> None:
+    problems = ExploreOptions(**options).problems()  # type: ignore[arg-type]
+    assert any(needle in p for p in problems), problems
+    with pytest.raises(ValueError, match="--"):
+        Model(ExploreOptions(**options))  # type: ignore[arg-type]
