@@ -81,6 +81,9 @@ State = int
 # ("timer" | "learn" | "propose" | "crash" | "recover", caravan index)
 Action = tuple[str, int]
 
+# A memoised move: (action, add, join, ghost ops); the next state is (state | join) + add.
+_Move = tuple[Action, int, int, tuple[int, ...] | None]
+
 # Local events; a delivery is the message number itself (0 or more).
 _EV_TIMER, _EV_LEARN, _EV_PROPOSE, _EV_CRASH, _EV_RECOVER = -1, -2, -3, -4, -5
 _CARAVAN_EVENTS = ((_EV_TIMER, "timer"), (_EV_LEARN, "learn"), (_EV_PROPOSE, "propose"))
@@ -249,9 +252,10 @@ class Model:
         # Proposals (ballot, value) voted for, numbered for the votes ghost.
         self._proposal_ids: dict[tuple[Ballot, str], int] = {}
         self._proposal_values: list[int] = []
-        self._memo: list[dict[int, tuple[int, int, tuple[int, ...] | None]]] = [
+        self._steps: list[dict[int, tuple[int, int, tuple[int, ...] | None]]] = [
             {} for _ in range(n)
         ]
+        self._memo: list[dict[int, tuple[_Move, ...]]] = [{} for _ in range(n)]
         # Symmetry: permutations of the caravans that never propose.
         self.symmetric = options.symmetry and n - k > 1
         self._perms: list[tuple[int, ...]] = []
@@ -266,9 +270,8 @@ class Model:
         self._renamed_vote_sets: dict[tuple[int, int], int] = {}
         self._canonical_cache: dict[State, tuple[State, tuple[int, ...] | None]] = {}
         self._votes_mask = (1 << (self._max_proposals * n)) - 1
-        self._caravan_moves: list[
-            dict[int, tuple[tuple[Action, int, int, tuple[int, ...] | None], ...]]
-        ] = [{} for _ in range(n)]
+        self._caravan_moves: list[dict[int, tuple[_Move, ...]]] = [{} for _ in range(n)]
+        self._crash_moves: list[dict[int, tuple[Action, int]]] = [{} for _ in range(n)]
         self._crash_mask = (1 << self._crash_bits) - 1
         self.initial = self._initial_state()
 
@@ -358,7 +361,7 @@ class Model:
     # -- local steps (memoised) -------------------------------------------------------
 
     def _step(self, i: int, code: int, event: int) -> tuple[int, int, tuple[int, ...] | None]:
-        memo = self._memo[i]
+        memo = self._steps[i]
         key = code * _KEY_STRIDE + event + _EV_OFFSET
         found = memo.get(key)
         if found is None:
@@ -482,73 +485,94 @@ class Model:
         return found
 
     def successors(self, state: State) -> list[tuple[Action, State, str | None]]:
-        """Every move from ``state`` in a fixed order: (action, next state, broken invariant)."""
+        """Every move from ``state`` in a fixed order: (action, next state, broken invariant).
+
+        Each move is memoised as ``(action, add, join, ghost ops)`` and its next state is
+        ``(state | join) + add``: riders joining a set are or-ed in, everything else
+        (a new local code, riders added to or taken from the multiset) is added.
+        """
         out: list[tuple[Action, State, str | None]] = []
         append = out.append
-        msg_dst = self.msg_dst
         field_off = self._field_off
-        down = self._down
-        memo = self._memo
-        unit = self._unit
-        to_self = self._to_self
-        actions = self._actions
+        msg_dst = self.msg_dst
         ghost = self._ghost
-        set_semantics = self.set_semantics
-        loss, duplicate = self.options.loss, self.options.duplicate
-        for mid in self.in_flight(state):
+        flight = state >> self._inflight_off
+        mids = self._decoded.get(flight)
+        if mids is None:
+            mids = self.in_flight(state)
+        delivery_memo = self._memo
+        for mid in mids:
             dst = msg_dst[mid]
             code = (state >> field_off[dst]) & _CODE_MASK
-            rest = state - unit[mid]
-            act = actions[mid]
-            if down[
-                code
-            ]:  # judged at arrival, as in the simulator: a collapsed caravan hears nothing
-                append((act[3], rest, None))
-                continue
-            outcome = memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
-            if outcome is None:
-                outcome = self._step(dst, code, mid)
-            delta, sends, ops = outcome
-            if duplicate and not to_self[mid]:
-                # The rider may come again, so it stays on the way: a state that keeps it
-                # can do all that one without it can, so removing it would add nothing.
-                kind, nxt = act[1], (state | sends) + delta
-            elif set_semantics:
-                kind, nxt = act[0], (rest | sends) + delta
-            else:
-                kind, nxt = act[0], rest + sends + delta
-            append((kind, nxt, None) if ops is None else (kind, *ghost(nxt, dst, ops)))
-            if loss and not to_self[mid]:  # a caravan's word to itself is never lost
-                append((act[2], rest, None))
+            moves = delivery_memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
+            if moves is None:
+                moves = self._delivery_moves(dst, code, mid)
+            for action, add, join, ops in moves:
+                nxt = (state | join) + add
+                append((action, nxt, None) if ops is None else (action, *ghost(nxt, dst, ops)))
         may_crash = state & self._crash_mask < self.options.crashes
         caravan_moves = self._caravan_moves
+        crash_moves = self._crash_moves
         for i in range(self.n):
             code = (state >> field_off[i]) & _CODE_MASK
             moves = caravan_moves[i].get(code)
             if moves is None:
                 moves = self._moves_of(i, code)
-            for action, delta, sends, ops in moves:
-                if action[0] == "crash" and not may_crash:
-                    continue
-                nxt = (state | sends) + delta if set_semantics else state + sends + delta
+            for action, add, join, ops in moves:
+                nxt = (state | join) + add
                 append((action, nxt, None) if ops is None else (action, *ghost(nxt, i, ops)))
+            if may_crash and not self._down[code]:
+                crash = crash_moves[i].get(code)
+                if crash is None:
+                    crash = self._crash_move(i, code)
+                append((crash[0], state + crash[1], None))
         return out
 
-    def _moves_of(
-        self, i: int, code: int
-    ) -> tuple[tuple[Action, int, int, tuple[int, ...] | None], ...]:
-        """Caravan ``i``'s own moves from local code ``code`` (timers, proposing, crash, recovery)."""
-        names = self._caravan_actions[i]
-        moves: list[tuple[Action, int, int, tuple[int, ...] | None]] = []
-        if self._down[code]:  # a collapsed caravan can only get up again
-            moves.append((names["recover"], *self._step(i, code, _EV_RECOVER)))
+    def _delivery_moves(self, dst: int, code: int, mid: int) -> tuple[_Move, ...]:
+        """The moves a rider ``mid`` to caravan ``dst`` in local ``code`` allows, memoised."""
+        act = self._actions[mid]
+        taken = -self._unit[mid]
+        moves: list[_Move] = []
+        if self._down[
+            code
+        ]:  # judged at arrival, as in the simulator: a collapsed caravan hears nothing
+            moves.append((act[3], taken, 0, None))
         else:
-            for event, kind in self._code_events[code]:
-                moves.append((names[kind], *self._step(i, code, event)))
-            if self.options.crashes:
-                moves.append((names["crash"], *self._step(i, code, _EV_CRASH)))
+            delta, sends, ops = self._step(dst, code, mid)
+            again = not self._to_self[mid]  # a caravan's word to itself is never lost or doubled
+            if self.options.duplicate and again:
+                # The rider may come again, so it stays on the way: a state that keeps it
+                # can do all that one without it can, so removing it would add nothing.
+                moves.append((act[1], delta, sends, ops))
+            elif self.set_semantics:
+                moves.append((act[0], delta + taken, sends, ops))
+            else:
+                moves.append((act[0], delta + taken + sends, 0, ops))
+            if self.options.loss and again:
+                moves.append((act[2], taken, 0, None))
+        found = tuple(moves)
+        self._memo[dst][code * _KEY_STRIDE + mid + _EV_OFFSET] = found
+        return found
+
+    def _moves_of(self, i: int, code: int) -> tuple[_Move, ...]:
+        """Caravan ``i``'s own moves from local ``code`` (timers, proposing, recovery), memoised."""
+        names = self._caravan_actions[i]
+        events = [(_EV_RECOVER, "recover")] if self._down[code] else self._code_events[code]
+        moves: list[_Move] = []
+        for event, kind in events:
+            delta, sends, ops = self._step(i, code, event)
+            if self.set_semantics:
+                moves.append((names[kind], delta, sends, ops))
+            else:
+                moves.append((names[kind], delta + sends, 0, ops))
         found = tuple(moves)
         self._caravan_moves[i][code] = found
+        return found
+
+    def _crash_move(self, i: int, code: int) -> tuple[Action, int]:
+        delta, _, _ = self._step(i, code, _EV_CRASH)
+        found = (self._caravan_actions[i]["crash"], delta)
+        self._crash_moves[i][code] = found
         return found
 
     def _ghost(self, state: State, i: int, ops: tuple[int, ...]) -> tuple[State, str | None]:
@@ -634,7 +658,9 @@ class Model:
         _, keeping = self._choices(state)
         perms = self._perms
         fixed = sum(
-            1 for index in keeping if index == 0 or self._rename(state, perms[index], index) == state
+            1
+            for index in keeping
+            if index == 0 or self._rename(state, perms[index], index) == state
         )
         return len(perms) // fixed
 

@@ -105,43 +105,47 @@ def _bfs(
     next_check = _CHECK_EVERY
     last_report = started
     depth = 0
-    while frontier:
-        result.depth = depth
-        upcoming: list[State] = []
-        push = upcoming.append
-        for state in frontier:
-            moves = successors(state)
-            result.transitions += len(moves)
-            for _action, nxt, broken in moves:
-                if canonical is not None:
-                    nxt = canonical(nxt)[0]
-                if broken is not None:
-                    result.violation = broken
-                    result.path = [*_path_to(parent, state), nxt]
-                    result.depth = depth + 1
-                    return
-                if nxt in parent:
-                    continue
-                parent[nxt] = state
-                push(nxt)
-                if orbit is not None:
-                    result.symmetric_states += orbit(nxt)
-            if result.transitions >= next_check:
-                next_check = result.transitions + _CHECK_EVERY
-                if len(parent) >= limit > 0:
-                    result.stopped = "max-states"
-                    return
-                if progress is not None:
-                    now = time.perf_counter()
-                    if now - last_report >= every:
-                        last_report = now
-                        progress(len(parent), result.transitions, depth, now - started)
-        if limit > 0 and len(parent) >= limit and upcoming:
-            result.stopped = "max-states"
-            return
-        frontier = upcoming
-        depth += 1
-    result.depth = max(depth - 1, 0)
+    transitions = 0
+    try:
+        while frontier:
+            result.depth = depth
+            upcoming: list[State] = []
+            push = upcoming.append
+            for state in frontier:
+                moves = successors(state)
+                transitions += len(moves)
+                for _action, nxt, broken in moves:
+                    if canonical is not None:
+                        nxt = canonical(nxt)[0]
+                    if broken is not None:
+                        result.violation = broken
+                        result.path = [*_path_to(parent, state), nxt]
+                        result.depth = depth + 1
+                        return
+                    if nxt in parent:
+                        continue
+                    parent[nxt] = state
+                    push(nxt)
+                    if orbit is not None:
+                        result.symmetric_states += orbit(nxt)
+                if transitions >= next_check:
+                    next_check = transitions + _CHECK_EVERY
+                    if len(parent) >= limit > 0:
+                        result.stopped = "max-states"
+                        return
+                    if progress is not None:
+                        now = time.perf_counter()
+                        if now - last_report >= every:
+                            last_report = now
+                            progress(len(parent), transitions, depth, now - started)
+            if limit > 0 and len(parent) >= limit and upcoming:
+                result.stopped = "max-states"
+                return
+            frontier = upcoming
+            depth += 1
+        result.depth = max(depth - 1, 0)
+    finally:
+        result.transitions = transitions
 
 
 def _dfs(
