@@ -43,6 +43,26 @@ def test_single_choice_counts_a_quorum_per_ballot() -> None:
     assert v is not None and v.invariant == "single-choice"
 
 
+def test_single_choice_catches_two_values_chosen_under_one_ballot() -> None:
+    # One ballot carrying two values (a proposer that reused its ballot after a crash) must
+    # not hide behind the first value chosen under it.
+    m = SafetyMonitor(phase2_quorum=2)
+    b1 = Ballot(1, "Aghilas")
+    rec = AcceptorRecord
+    assert (
+        m.on_persist(1, "A", rec(promised=b1, accepted_ballot=b1, accepted_value="Timbuktu"))
+        is None
+    )
+    assert (
+        m.on_persist(2, "M", rec(promised=b1, accepted_ballot=b1, accepted_value="Timbuktu"))
+        is None
+    )
+    assert m.on_persist(3, "T", rec(promised=b1, accepted_ballot=b1, accepted_value="Siwa")) is None
+    v = m.on_persist(4, "M", rec(promised=b1, accepted_ballot=b1, accepted_value="Siwa"))
+    assert v is not None and v.invariant == "single-choice"
+    assert "'Siwa' was chosen under (1, Aghilas)" in v.message
+
+
 def test_promise_going_down_is_flagged() -> None:
     m = SafetyMonitor(phase2_quorum=3)
     assert m.on_promise(1, "Itri", Ballot(3, "Aghilas")) is None

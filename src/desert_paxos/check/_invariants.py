@@ -93,9 +93,13 @@ class SafetyMonitor:
             return None
         voters[node] = value
         tally = sum(1 for v in voters.values() if v == value)
-        if tally < self.phase2_quorum or ballot in self.chosen:
+        if tally < self.phase2_quorum:
             return None
-        self.chosen[ballot] = value
+        earlier = self.chosen.get(ballot)
+        if earlier == value:
+            return None
+        if earlier is None:  # a second value under one ballot is a violation too, below
+            self.chosen[ballot] = value
         for other_ballot, other_value in self.chosen.items():
             if other_value != value:
                 return Violation(
