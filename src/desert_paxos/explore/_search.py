@@ -17,6 +17,7 @@ Ctrl-C (``KeyboardInterrupt``) ends the search early with what was covered.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -67,10 +68,7 @@ def search(
         result.symmetric_states = model.orbit_size(model.initial)
     started = time.perf_counter()
     try:
-        if strategy == "bfs":
-            _bfs(model, parent, result, max_states, progress, progress_every, started)
-        else:
-            _dfs(model, parent, result, max_states, progress, progress_every, started)
+        _walk(model, parent, result, max_states, progress, progress_every, started)
     except KeyboardInterrupt:
         result.stopped = "interrupted"
     result.seconds = time.perf_counter() - started
@@ -88,7 +86,7 @@ def _path_to(parent: dict[State, State | None], state: State) -> list[State]:
     return path
 
 
-def _bfs(
+def _walk(
     model: Model,
     parent: dict[State, State | None],
     result: SearchResult,
@@ -97,104 +95,55 @@ def _bfs(
     every: float,
     started: float,
 ) -> None:
+    """Breadth-first (a queue) or depth-first (a stack); stops at the first broken move."""
     successors = model.successors
     canonical = model.canonical if model.symmetric else None
     orbit = model.orbit_size if model.symmetric else None
     limit = max_states if max_states is not None else -1
-    frontier: list[State] = [model.initial]
+    pending: deque[tuple[State, int]] = deque([(model.initial, 0)])
+    breadth_first = result.strategy == "bfs"
+    take = pending.popleft if breadth_first else pending.pop
+    push = pending.append
     next_check = _CHECK_EVERY
     last_report = started
-    depth = 0
-    transitions = 0
+    transitions = deepest = 0
     try:
-        while frontier:
-            result.depth = depth
-            upcoming: list[State] = []
-            push = upcoming.append
-            for state in frontier:
-                moves = successors(state)
-                transitions += len(moves)
-                for _action, nxt, broken in moves:
-                    if canonical is not None:
-                        nxt = canonical(nxt)[0]
-                    if broken is not None:
-                        result.violation = broken
-                        result.path = [*_path_to(parent, state), nxt]
-                        result.depth = depth + 1
-                        return
-                    if nxt in parent:
-                        continue
-                    parent[nxt] = state
-                    push(nxt)
-                    if orbit is not None:
-                        result.symmetric_states += orbit(nxt)
-                if transitions >= next_check:
-                    next_check = transitions + _CHECK_EVERY
-                    if len(parent) >= limit > 0:
-                        result.stopped = "max-states"
-                        return
-                    if progress is not None:
-                        now = time.perf_counter()
-                        if now - last_report >= every:
-                            last_report = now
-                            progress(len(parent), transitions, depth, now - started)
-            if limit > 0 and len(parent) >= limit and upcoming:
-                result.stopped = "max-states"
-                return
-            frontier = upcoming
-            depth += 1
-        result.depth = max(depth - 1, 0)
+        while pending:
+            state, depth = take()
+            if depth > deepest:
+                deepest = depth
+            moves = successors(state)
+            transitions += len(moves)
+            # A stack takes the last pushed first: push in reverse so the first move goes first.
+            for _action, nxt, broken in moves if breadth_first else reversed(moves):
+                if canonical is not None:
+                    nxt = canonical(nxt)[0]
+                if broken is not None:
+                    result.violation = broken
+                    result.path = [*_path_to(parent, state), nxt]
+                    deepest = max(deepest, depth + 1)
+                    return
+                if nxt in parent:
+                    continue
+                parent[nxt] = state
+                push((nxt, depth + 1))
+                if orbit is not None:
+                    result.symmetric_states += orbit(nxt)
+            if transitions >= next_check:
+                next_check = transitions + _CHECK_EVERY
+                if len(parent) >= limit > 0:
+                    result.stopped = "max-states"
+                    return
+                if progress is not None:
+                    now = time.perf_counter()
+                    if now - last_report >= every:
+                        last_report = now
+                        progress(len(parent), transitions, deepest, now - started)
+        if 0 < limit <= len(parent) and pending:
+            result.stopped = "max-states"
     finally:
         result.transitions = transitions
-
-
-def _dfs(
-    model: Model,
-    parent: dict[State, State | None],
-    result: SearchResult,
-    max_states: int | None,
-    progress: Progress | None,
-    every: float,
-    started: float,
-) -> None:
-    successors = model.successors
-    canonical = model.canonical if model.symmetric else None
-    orbit = model.orbit_size if model.symmetric else None
-    limit = max_states if max_states is not None else -1
-    stack: list[tuple[State, int]] = [(model.initial, 0)]
-    next_check = _CHECK_EVERY
-    last_report = started
-    while stack:
-        state, depth = stack.pop()
-        if depth > result.depth:
-            result.depth = depth
-        moves = successors(state)
-        result.transitions += len(moves)
-        # Pushed in reverse so the first move is explored first.
-        for _action, nxt, broken in reversed(moves):
-            if canonical is not None:
-                nxt = canonical(nxt)[0]
-            if broken is not None:
-                result.violation = broken
-                result.path = [*_path_to(parent, state), nxt]
-                result.depth = max(result.depth, depth + 1)
-                return
-            if nxt in parent:
-                continue
-            parent[nxt] = state
-            stack.append((nxt, depth + 1))
-            if orbit is not None:
-                result.symmetric_states += orbit(nxt)
-        if result.transitions >= next_check:
-            next_check = result.transitions + _CHECK_EVERY
-            if len(parent) >= limit > 0:
-                result.stopped = "max-states"
-                return
-            if progress is not None:
-                now = time.perf_counter()
-                if now - last_report >= every:
-                    last_report = now
-                    progress(len(parent), result.transitions, result.depth, now - started)
+        result.depth = deepest
 
 
 def first_move(model: Model, state: State, target: State) -> tuple[Action, State]:
