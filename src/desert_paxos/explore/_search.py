@@ -16,6 +16,7 @@ Ctrl-C (``KeyboardInterrupt``) ends the search early with what was covered.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from collections.abc import Callable
@@ -67,10 +68,17 @@ def search(
     if model.symmetric:
         result.symmetric_states = model.orbit_size(model.initial)
     started = time.perf_counter()
+    # The search makes millions of short-lived tuples and no reference cycles, so the cycle
+    # collector would only walk the growing tables again and again; it is back on afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         _walk(model, parent, result, max_states, progress, progress_every, started)
     except KeyboardInterrupt:
         result.stopped = "interrupted"
+    finally:
+        if collecting:
+            gc.enable()
     result.seconds = time.perf_counter() - started
     result.states = len(parent)
     return result
