@@ -7,9 +7,8 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..narrate import LEVELS
 from ..protocol import VARIANTS
@@ -21,6 +20,9 @@ from ._common import (
     non_negative_int,
     positive_int,
 )
+
+if TYPE_CHECKING:  # concurrent.futures costs ~10 ms to import: only when a sweep runs
+    from concurrent.futures import Executor
 
 __all__ = ["register"]
 
