@@ -29,7 +29,7 @@ class Config:
     phase_timeout: int = 150
     backoff_low: int = 10
     backoff_high: int = 60
-    backoff_cap: int = 8  # the backoff range doubles at most this many times
+    backoff_cap: int = 4  # the range doubles at most this often: waits stay near the timeout scale
     patience_low: int = 300
     patience_high: int = 400
     variant: Variant = field(default_factory=lambda: VARIANTS["paxos"])
