@@ -44,10 +44,17 @@ from ..protocol import (
     Prepare,
     Send,
     SetTimer,
-    ballot_to_json,
     message_to_json,
 )
 from ..scenario import Proposal, Scenario, TimelineEvent
+from ..sim._events import (
+    adopt_event,
+    decide_event,
+    deliver_event,
+    drop_event,
+    persist_event,
+    record_fields,
+)
 from ..trace import TRACE_FORMAT
 from ._model import Action, Model, State
 from ._search import first_move
@@ -183,7 +190,7 @@ class _Player:
                 name = self.names[arg]
                 caravan = Caravan(self.config, name, self.disk[name])
                 self.caravans[name] = caravan
-                self._emit({"kind": "recover", "node": name, **_record_fields(self.disk[name])})
+                self._emit({"kind": "recover", "node": name, **record_fields(self.disk[name])})
                 self._check(self.monitor.on_promise(t, name, caravan.acceptor.promised))
                 self._apply(name, caravan.on_start())
             case _:  # pragma: no cover - the model makes no other moves
@@ -227,9 +234,7 @@ class _Player:
         self.delivered += 1
         if msg_id in self.send_events:
             self.send_events[msg_id]["arrive"] = self.t
-        self._emit(
-            {"kind": "deliver", "id": msg_id, "src": src, "dst": dst, "msg": message_to_json(msg)}
-        )
+        self._emit(deliver_event(msg_id, src, dst, msg))
         effects = caravan.on_message(src, msg)
         if isinstance(msg, Prepare | Accept):
             self._check(self.monitor.on_promise(self.t, dst, caravan.acceptor.promised))
@@ -238,16 +243,7 @@ class _Player:
     def _drop(self, msg_id: int, src: str, dst: str, msg: Message, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
         self.send_events[msg_id]["arrive"] = self.t
-        self._emit(
-            {
-                "kind": "drop",
-                "id": msg_id,
-                "src": src,
-                "dst": dst,
-                "msg": message_to_json(msg),
-                "reason": reason,
-            }
-        )
+        self._emit(drop_event(msg_id, src, dst, msg, reason))
 
     def _run_self_deliveries(self) -> None:
         # A caravan's word to itself arrives at once, after the rest of the step (as in the
@@ -288,32 +284,15 @@ class _Player:
                         self._emit({"kind": "timer_cancel", "node": node, "name": name})
                 case Persist(record=record):
                     self.disk[node] = record
-                    self._emit({"kind": "persist", "node": node, **_record_fields(record)})
+                    self._emit(persist_event(node, record))
                     self._check(self.monitor.on_persist(self.t, node, record))
                 case Decide(ballot=ballot, value=value):
                     if self.decided_at is None:
                         self.decided_at, self.decided_value = self.t, value
-                    self._emit(
-                        {
-                            "kind": "decide",
-                            "node": node,
-                            "value": value,
-                            "ballot": ballot_to_json(ballot),
-                        }
-                    )
+                    self._emit(decide_event(node, value, ballot))
                     self._check(self.monitor.on_decide(self.t, node, value))
                 case Adopt():
-                    self._emit(
-                        {
-                            "kind": "adopt",
-                            "node": node,
-                            "ballot": ballot_to_json(effect.ballot),
-                            "value": effect.value,
-                            "from_ballot": ballot_to_json(effect.from_ballot),
-                            "reported_by": effect.reported_by,
-                            "own_value": effect.own_value,
-                        }
-                    )
+                    self._emit(adopt_event(node, effect))
 
     def _fired(self, node: str, timer: str) -> None:
         event = self.timer_events.pop((node, timer), None)
@@ -410,13 +389,3 @@ class _Player:
             "until": last + 1,
             "spec": scenario.to_json(),
         }
-
-
-def _record_fields(record: AcceptorRecord) -> dict[str, Any]:
-    accepted = None
-    if record.accepted_ballot is not None:
-        accepted = {
-            "ballot": ballot_to_json(record.accepted_ballot),
-            "value": record.accepted_value,
-        }
-    return {"promised": ballot_to_json(record.promised), "accepted": accepted}

@@ -35,6 +35,7 @@ from ..protocol import (
     Accept,
     Accepted,
     AcceptorRecord,
+    Adopt,
     Ballot,
     Config,
     Decided,
@@ -60,7 +61,12 @@ __all__ = [
     "TIMER_FIRE",
     "TIMER_SET",
     "SimTraceWriter",
+    "adopt_event",
+    "decide_event",
+    "deliver_event",
+    "drop_event",
     "header_event",
+    "persist_event",
     "record_fields",
 ]
 
@@ -114,11 +120,11 @@ def _send_event(
     return event
 
 
-def _deliver_event(msg_id: int, src: str, dst: str, msg: Message) -> dict[str, Any]:
+def deliver_event(msg_id: int, src: str, dst: str, msg: Message) -> dict[str, Any]:
     return {"kind": "deliver", "id": msg_id, "src": src, "dst": dst, "msg": message_to_json(msg)}
 
 
-def _drop_event(msg_id: int, src: str, dst: str, msg: Message, reason: str) -> dict[str, Any]:
+def drop_event(msg_id: int, src: str, dst: str, msg: Message, reason: str) -> dict[str, Any]:
     return {
         "kind": "drop",
         "id": msg_id,
@@ -129,7 +135,7 @@ def _drop_event(msg_id: int, src: str, dst: str, msg: Message, reason: str) -> d
     }
 
 
-def _persist_event(node: str, record: AcceptorRecord) -> dict[str, Any]:
+def persist_event(node: str, record: AcceptorRecord) -> dict[str, Any]:
     return {"kind": "persist", "node": node, **record_fields(record)}
 
 
@@ -145,20 +151,32 @@ def _timer_event(node: str, name: str) -> dict[str, Any]:
     return {"kind": "timer", "node": node, "name": name}
 
 
-def _decide_event(node: str, value: str, ballot: Ballot) -> dict[str, Any]:
+def decide_event(node: str, value: str, ballot: Ballot) -> dict[str, Any]:
     return {"kind": "decide", "node": node, "value": value, "ballot": ballot_to_json(ballot)}
+
+
+def adopt_event(node: str, adopt: Adopt) -> dict[str, Any]:
+    return {
+        "kind": "adopt",
+        "node": node,
+        "ballot": ballot_to_json(adopt.ballot),
+        "value": adopt.value,
+        "from_ballot": ballot_to_json(adopt.from_ballot),
+        "reported_by": adopt.reported_by,
+        "own_value": adopt.own_value,
+    }
 
 
 # Indexed by the kind numbers above; each takes the same fields as the line below.
 BUILDERS: tuple[Callable[..., dict[str, Any]], ...] = (
     _send_event,
-    _deliver_event,
-    _drop_event,
-    _persist_event,
+    deliver_event,
+    drop_event,
+    persist_event,
     _timer_set_event,
     _timer_cancel_event,
     _timer_event,
-    _decide_event,
+    decide_event,
 )
 
 

@@ -62,7 +62,6 @@ from ..protocol import (
     Prepare,
     Send,
     SetTimer,
-    ballot_to_json,
 )
 from ..scenario import Delay, Network, NetworkChange, Scenario, TimelineEvent
 from ._events import (
@@ -76,6 +75,7 @@ from ._events import (
     TIMER_FIRE,
     TIMER_SET,
     SimTraceWriter,
+    adopt_event,
     header_event,
     record_fields,
 )
@@ -585,17 +585,7 @@ class Simulation:
                     self._violate(problem)
             case Adopt():
                 if self.observers:
-                    self._emit(
-                        {
-                            "kind": "adopt",
-                            "node": node,
-                            "ballot": ballot_to_json(effect.ballot),
-                            "value": effect.value,
-                            "from_ballot": ballot_to_json(effect.from_ballot),
-                            "reported_by": effect.reported_by,
-                            "own_value": effect.own_value,
-                        }
-                    )
+                    self._emit(adopt_event(node, effect))
 
     def _persist(self, node: str, record: AcceptorRecord) -> None:
         self.disk[node] = record
