@@ -14,6 +14,7 @@ __all__ = [
     "EXIT_VIOLATED",
     "CliError",
     "HelpFormatter",
+    "add_scenario_arguments",
     "add_subcommand",
     "load_scenario_arg",
     "reproduce_command",
@@ -45,6 +46,18 @@ def add_subcommand(
         formatter_class=HelpFormatter,
     )
     return parser
+
+
+def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    """The optional SCENARIO argument and ``--seed``, shared by the commands that run one."""
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default="calm-day",
+        metavar="SCENARIO",
+        help="a built-in name (see `desert-paxos scenarios`) or a JSON/TOML file (default: calm-day)",
+    )
+    parser.add_argument("--seed", type=non_negative_int, help="override the scenario's seed")
 
 
 def non_negative_int(text: str) -> int:

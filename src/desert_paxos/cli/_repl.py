@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import add_subcommand, load_scenario_arg, non_negative_int
+from ._common import add_scenario_arguments, add_subcommand, load_scenario_arg
 
 __all__ = ["register"]
 
@@ -24,14 +24,7 @@ def register(subparsers: Any) -> None:
         "the interactive desert: step, rewind, and change the desert by hand",
         _EXAMPLES,
     )
-    p.add_argument(
-        "scenario",
-        nargs="?",
-        default="calm-day",
-        metavar="SCENARIO",
-        help="a built-in name (see `desert-paxos scenarios`) or a JSON/TOML file (default: calm-day)",
-    )
-    p.add_argument("--seed", type=non_negative_int, help="override the scenario's seed")
+    add_scenario_arguments(p)
     p.add_argument(
         "--echo",
         action="store_true",

@@ -13,9 +13,9 @@ from ._common import (
     EXIT_OK,
     EXIT_VIOLATED,
     CliError,
+    add_scenario_arguments,
     add_subcommand,
     load_scenario_arg,
-    non_negative_int,
     positive_int,
     reproduce_command,
 )
@@ -33,14 +33,7 @@ exit codes: 0 invariants and expectations hold, 1 one is violated, 2 bad input
 
 def register(subparsers: Any) -> None:
     p = add_subcommand(subparsers, "run", "run a scenario and tell what happens", _EXAMPLES)
-    p.add_argument(
-        "scenario",
-        nargs="?",
-        default="calm-day",
-        metavar="SCENARIO",
-        help="a built-in name (see `desert-paxos scenarios`) or a JSON/TOML file (default: calm-day)",
-    )
-    p.add_argument("--seed", type=non_negative_int, help="override the scenario's seed")
+    add_scenario_arguments(p)
     p.add_argument(
         "--log-level",
         choices=list(LEVELS),
