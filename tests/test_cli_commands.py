@@ -166,3 +166,24 @@ def test_help_everywhere_has_examples(command: str) -> None:
 def test_top_level_help_and_version() -> None:
     assert "examples:" in cli("--help").stdout
     assert cli("--version").stdout.startswith("desert-paxos ")
+
+
+def test_colour_only_when_wanted_and_no_color_wins() -> None:
+    import os
+    import subprocess
+    import sys
+
+    def run(**env: str) -> str:
+        full = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        full.update(env)
+        return subprocess.run(
+            [sys.executable, "-m", "desert_paxos", "run", "calm-day"],
+            capture_output=True,
+            text=True,
+            env=full,
+            check=False,
+        ).stdout
+
+    assert "\x1b[" not in run()  # a pipe is not a terminal: plain text
+    assert "\x1b[" in run(FORCE_COLOR="1")
+    assert "\x1b[" not in run(FORCE_COLOR="1", NO_COLOR="1")
