@@ -1,13 +1,17 @@
 """Narration: the story voice and the protocol voice, at four log levels."""
 
+from ._glossary import GLOSSARY, Word, glossary_lines
 from ._narrator import Narrator, want_colour
 from ._voices import LEVELS, event_level, fmt_ballot, protocol_voice, story_voice
 
 __all__ = [
+    "GLOSSARY",
     "LEVELS",
     "Narrator",
+    "Word",
     "event_level",
     "fmt_ballot",
+    "glossary_lines",
     "protocol_voice",
     "story_voice",
     "want_colour",
