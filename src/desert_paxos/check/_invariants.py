@@ -46,9 +46,18 @@ class Violation:
 
 
 class SafetyMonitor:
-    __slots__ = ("chosen", "decisions", "phase2_quorum", "promises", "proposed", "votes")
+    __slots__ = (
+        "caravans",
+        "chosen",
+        "decisions",
+        "just_chosen",
+        "phase2_quorum",
+        "promises",
+        "proposed",
+        "votes",
+    )
 
-    def __init__(self, phase2_quorum: int) -> None:
+    def __init__(self, phase2_quorum: int, caravans: tuple[str, ...] = ()) -> None:
         self.phase2_quorum = phase2_quorum
         self.proposed: set[str] = set()
         self.decisions: dict[str, str] = {}  # caravan -> first campsite it decided
@@ -56,8 +65,12 @@ class SafetyMonitor:
         self.chosen: dict[Ballot, str] = {}
         self.promises: dict[str, Ballot] = {}  # highest promise each acceptor ever made
 
+        self.caravans = caravans  # the order voters are listed in (persist order otherwise)
+        # Set by on_persist to the vote that completed a phase-2 quorum, else None:
+        # (ballot, value, voters in caravan order). The moment a campsite is chosen.
+        self.just_chosen: tuple[Ballot, str, tuple[str, ...]] | None = None
     def copy(self) -> SafetyMonitor:
-        other = SafetyMonitor(self.phase2_quorum)
+        other = SafetyMonitor(self.phase2_quorum, self.caravans)
         other.proposed = set(self.proposed)
         other.decisions = dict(self.decisions)
         other.votes = {b: dict(v) for b, v in self.votes.items()}
@@ -91,6 +104,7 @@ class SafetyMonitor:
         voters = self.votes.setdefault(ballot, {})
         if voters.get(node) == value:
             return None
+        self.just_chosen = None
         voters[node] = value
         tally = sum(1 for v in voters.values() if v == value)
         if tally < self.phase2_quorum:
@@ -104,6 +118,8 @@ class SafetyMonitor:
             if other_value != value:
                 return Violation(
                     "single-choice",
+        if earlier is None or tally == self.phase2_quorum:
+            self.just_chosen = (ballot, value, self._in_order(voters, value))
                     t,
                     f"{value!r} was chosen under {format_ballot(ballot)} but {other_value!r} "
                     f"had been chosen under {format_ballot(other_ballot)}",
@@ -116,6 +132,13 @@ class SafetyMonitor:
         for other, other_value in self.decisions.items():
             if other_value != value:
                 return Violation(
+    def _in_order(self, voters: dict[str, str], value: str) -> tuple[str, ...]:
+        names = [name for name, v in voters.items() if v == value]
+        order = self.caravans
+        if order:
+            names.sort(key=lambda name: order.index(name) if name in order else len(order))
+        return tuple(names)
+
                     "agreement",
                     t,
                     f"{node} decided {value!r} but {other} had decided {other_value!r}",

@@ -49,6 +49,7 @@ from ..protocol import (
 from ..scenario import Proposal, Scenario, TimelineEvent
 from ..sim._events import (
     adopt_event,
+    chosen_event,
     decide_event,
     deliver_event,
     drop_event,
@@ -125,7 +126,7 @@ class _Player:
         self.model = model
         self.config = model.config
         self.names = model.names
-        self.monitor = SafetyMonitor(self.config.phase2_quorum)
+        self.monitor = SafetyMonitor(self.config.phase2_quorum, self.names)
         self.watched = model.watched
         self.violation: Any = None
         self.events: list[dict[str, Any]] = []
@@ -285,7 +286,10 @@ class _Player:
                 case Persist(record=record):
                     self.disk[node] = record
                     self._emit(persist_event(node, record))
-                    self._check(self.monitor.on_persist(self.t, node, record))
+                    problem = self.monitor.on_persist(self.t, node, record)
+                    if self.monitor.just_chosen is not None:
+                        self._emit(chosen_event(*self.monitor.just_chosen))
+                    self._check(problem)
                 case Decide(ballot=ballot, value=value):
                     if self.decided_at is None:
                         self.decided_at, self.decided_value = self.t, value

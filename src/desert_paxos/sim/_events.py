@@ -62,6 +62,7 @@ __all__ = [
     "TIMER_SET",
     "SimTraceWriter",
     "adopt_event",
+    "chosen_event",
     "decide_event",
     "deliver_event",
     "drop_event",
@@ -153,6 +154,15 @@ def _timer_event(node: str, name: str) -> dict[str, Any]:
 
 def decide_event(node: str, value: str, ballot: Ballot) -> dict[str, Any]:
     return {"kind": "decide", "node": node, "value": value, "ballot": ballot_to_json(ballot)}
+
+
+def chosen_event(ballot: Ballot, value: str, by: tuple[str, ...]) -> dict[str, Any]:
+    """A campsite is chosen: the phase-2 quorum ``by`` has written votes for it under ``ballot``.
+
+    Told right after the ``persist`` that completed the quorum (from
+    ``SafetyMonitor.just_chosen``), usually long before any caravan knows it.
+    """
+    return {"kind": "chosen", "value": value, "ballot": ballot_to_json(ballot), "by": list(by)}
 
 
 def adopt_event(node: str, adopt: Adopt) -> dict[str, Any]:

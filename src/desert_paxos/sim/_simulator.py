@@ -76,6 +76,7 @@ from ._events import (
     TIMER_SET,
     SimTraceWriter,
     adopt_event,
+    chosen_event,
     header_event,
     record_fields,
 )
@@ -188,7 +189,7 @@ class Simulation:
         self.script: list[tuple[str, TimelineEvent | tuple[str, str]]] = []
         self.script_pending = 0
         self.stats = Stats()
-        self.monitor = SafetyMonitor(self.config.phase2_quorum)
+        self.monitor = SafetyMonitor(self.config.phase2_quorum, self.names)
         self.violation: Violation | None = None
         self.end_reason: str | None = None
         self.decided_at: int | None = None
@@ -591,7 +592,10 @@ class Simulation:
         self.disk[node] = record
         if self.observers:
             self._tell(PERSIST, node, record)
-        problem = self.monitor.on_persist(self.now, node, record)
+        monitor = self.monitor
+        problem = monitor.on_persist(self.now, node, record)
+        if monitor.just_chosen is not None and self.observers:
+            self._emit(chosen_event(*monitor.just_chosen))
         if problem is not None and self.violation is None:
             self._violate(problem)
 
