@@ -59,16 +59,16 @@ class SafetyMonitor:
 
     def __init__(self, phase2_quorum: int, caravans: tuple[str, ...] = ()) -> None:
         self.phase2_quorum = phase2_quorum
+        self.caravans = caravans  # the order voters are listed in (persist order otherwise)
+        # Set by on_persist to the vote that completed a phase-2 quorum, else None:
+        # (ballot, value, voters in caravan order). The moment a campsite is chosen.
+        self.just_chosen: tuple[Ballot, str, tuple[str, ...]] | None = None
         self.proposed: set[str] = set()
         self.decisions: dict[str, str] = {}  # caravan -> first campsite it decided
         self.votes: dict[Ballot, dict[str, str]] = {}  # ballot -> acceptor -> value
         self.chosen: dict[Ballot, str] = {}
         self.promises: dict[str, Ballot] = {}  # highest promise each acceptor ever made
 
-        self.caravans = caravans  # the order voters are listed in (persist order otherwise)
-        # Set by on_persist to the vote that completed a phase-2 quorum, else None:
-        # (ballot, value, voters in caravan order). The moment a campsite is chosen.
-        self.just_chosen: tuple[Ballot, str, tuple[str, ...]] | None = None
     def copy(self) -> SafetyMonitor:
         other = SafetyMonitor(self.phase2_quorum, self.caravans)
         other.proposed = set(self.proposed)
@@ -98,13 +98,13 @@ class SafetyMonitor:
         return None
 
     def on_persist(self, t: int, node: str, record: AcceptorRecord) -> Violation | None:
+        self.just_chosen = None
         ballot, value = record.accepted_ballot, record.accepted_value
         if ballot is None or value is None:
             return None
         voters = self.votes.setdefault(ballot, {})
         if voters.get(node) == value:
             return None
-        self.just_chosen = None
         voters[node] = value
         tally = sum(1 for v in voters.values() if v == value)
         if tally < self.phase2_quorum:
@@ -112,26 +112,20 @@ class SafetyMonitor:
         earlier = self.chosen.get(ballot)
         if earlier == value:
             return None
+        if earlier is None or tally == self.phase2_quorum:
+            self.just_chosen = (ballot, value, self._in_order(voters, value))
         if earlier is None:  # a second value under one ballot is a violation too, below
             self.chosen[ballot] = value
         for other_ballot, other_value in self.chosen.items():
             if other_value != value:
                 return Violation(
                     "single-choice",
-        if earlier is None or tally == self.phase2_quorum:
-            self.just_chosen = (ballot, value, self._in_order(voters, value))
                     t,
                     f"{value!r} was chosen under {format_ballot(ballot)} but {other_value!r} "
                     f"had been chosen under {format_ballot(other_ballot)}",
                 )
         return None
 
-    def on_decide(self, t: int, node: str, value: str) -> Violation | None:
-        if value not in self.proposed:
-            return Violation("validity", t, f"{node} decided {value!r}, which nobody proposed")
-        for other, other_value in self.decisions.items():
-            if other_value != value:
-                return Violation(
     def _in_order(self, voters: dict[str, str], value: str) -> tuple[str, ...]:
         names = [name for name, v in voters.items() if v == value]
         order = self.caravans
@@ -139,6 +133,12 @@ class SafetyMonitor:
             names.sort(key=lambda name: order.index(name) if name in order else len(order))
         return tuple(names)
 
+    def on_decide(self, t: int, node: str, value: str) -> Violation | None:
+        if value not in self.proposed:
+            return Violation("validity", t, f"{node} decided {value!r}, which nobody proposed")
+        for other, other_value in self.decisions.items():
+            if other_value != value:
+                return Violation(
                     "agreement",
                     t,
                     f"{node} decided {value!r} but {other} had decided {other_value!r}",
