@@ -70,7 +70,9 @@ COMMANDS: tuple[Command, ...] = (
         _TIME,
     ),
     Command("back", "[n]", "travel back n steps (default 1), exactly as it was", "/back 3", _TIME),
-    Command("goto", "T", "travel to tick T, backwards or forwards", "/goto 120", _TIME),
+    Command(
+        "goto", "T | ±dt", "travel to tick T, or dt ticks on (+) or back (-)", "/goto 120", _TIME
+    ),
     Command("map", "", "draw caravans, riders on the sand and sandstorms", "/map", _LOOK),
     Command(
         "state",

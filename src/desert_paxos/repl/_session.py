@@ -58,8 +58,10 @@ from ._views import (
 
 __all__ = ["Injection", "Session"]
 
-MAX_COUNT = 1_000_000
+MAX_COUNT = 1_000_000  # /step, /back and /timeline take n from 1 to this
 MAX_RUN_STEPS = 200_000  # one /run never takes longer than this without asking again
+MAX_SPEED = 100_000  # /play's fastest speed, in ticks a second
+MAX_SEED = 2**63 - 1  # /seed's largest seed
 
 
 @dataclass(slots=True)
@@ -328,11 +330,12 @@ class Session:
                 return
             target = tm.sim.until
         else:
-            target = self._time_arg(args[0], allow_relative=True)
+            target = self._tick_arg(args[0], command)
             if target < self.clock:
                 raise ReplError(
                     f"t={target} is in the past (now t={self.clock}); /goto {target} travels back"
                 )
+            target = self._past_the_end(target, command)
 
         def mover(flag: _Flag) -> None:
             taken = tm.run_until(target, should_stop=lambda: flag.hit, max_steps=MAX_RUN_STEPS)
@@ -351,7 +354,9 @@ class Session:
     def _play(self, args: list[str], command: Command) -> None:
         if len(args) > 1:
             raise ReplError(f"usage: {command.synopsis}")
-        speed = _int(args[0], "speed", command, minimum=1) if args else 40
+        speed = (
+            _int(args[0], "speed", command, 1, MAX_SPEED, unit=" ticks a second") if args else 40
+        )
         if self.tm.ended:
             self._say_over()
             return
@@ -407,16 +412,15 @@ class Session:
         if len(args) != 1:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
         tm = self.tm
-        target = self._time_arg(args[0], allow_relative=True)
-        until = tm.sim.until
-        if target > until:
-            self.screen.say(f"(the scenario stops at t={until})", "dim")
-            target = until
+        target = self._past_the_end(self._tick_arg(args[0], command), command)
         first_seq = tm.seq
+        first_position = tm.position
         forward = target >= self.clock
         tm.goto_time(target)
         self.clock = max(tm.now, target) if tm.sim.violation is None else tm.now
-        if forward:
+        if forward and tm.position == first_position:
+            self.screen.say(f"Already at t={self.clock}.", "cyan")
+        elif forward:
             passed = tm.seq - first_seq
             self.screen.say(f"Forward to t={self.clock}: {passed} events happened.", "cyan")
         else:
@@ -664,8 +668,14 @@ class Session:
     def _drop(self, args: list[str], command: Command) -> None:
         if len(args) != 1:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example} (ids in /inflight)")
-        msg_id = _int(args[0].lstrip("#"), "rider id", command, minimum=1)
         riders = {r.msg_id: r for r in riders_in_flight(self.tm)}
+        msg_id = _parse_int(args[0].removeprefix("#"))
+        if msg_id is None or msg_id < 1:
+            listing = ", ".join(f"#{i}" for i in sorted(riders)[:8]) or "none"
+            raise ReplError(
+                f"a rider's id is a whole number from 1 up, got {_shown(args[0])} "
+                f"(on the sand: {listing}; see /inflight)"
+            )
         rider = riders.get(msg_id)
         if rider is None:
             listing = ", ".join(f"#{i}" for i in sorted(riders)[:8]) or "none"
@@ -706,8 +716,9 @@ class Session:
     def _delay(self, args: list[str], command: Command) -> None:
         if len(args) != 2:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
-        low = _int(args[0], "MIN", command, minimum=0)
-        high = _int(args[1], "MAX", command, minimum=0)
+        until = self.tm.sim.until  # a rider slower than the whole day never arrives
+        low = _int(args[0], "MIN", command, 0, until, unit=" (the scenario's end)")
+        high = _int(args[1], "MAX", command, 0, until, unit=" (the scenario's end)")
         if low > high:
             raise ReplError(f"MIN {low} is greater than MAX {high}; e.g. {command.example}")
         delay = Delay(kind="uniform", low=low, high=high)
@@ -727,7 +738,7 @@ class Session:
     def _seed(self, args: list[str], command: Command) -> None:
         if len(args) != 1:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
-        seed = _int(args[0], "seed", command, minimum=0)
+        seed = _int(args[0], "seed", command, 0, MAX_SEED)
         cleared = len(self.injections)
         self._open(self.spec, self.base, seed)
         note = f" ({cleared} hand-made events cleared)" if cleared else ""
@@ -793,14 +804,42 @@ class Session:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
         return self._caravan(args[0])
 
-    def _time_arg(self, text: str, allow_relative: bool) -> int:
-        relative = allow_relative and text[:1] in "+-"
-        value = _parse_int(text[1:] if relative else text)
-        if value is None or value > 10**12:
-            raise ReplError(f"expected a tick like 120 or +50, got {_shown(text)}")
-        if not relative:
-            return value
-        return max(0, self.clock + value) if text[0] == "+" else max(0, self.clock - value)
+    def _tick_arg(self, text: str, command: Command) -> int:
+        """Tick T, or +dt (and, for /goto, -dt) ticks from now; it may lie past the end."""
+        until = self.tm.sim.until
+        sign = text[:1] if text[:1] in "+-" else ""
+        value = _parse_int(text[1:] if sign else text)
+        back = command.name == "goto"
+        if value is None or value < 0:
+            raise ReplError(
+                f"/{command.name} takes a tick from 0 to {until:,} (the scenario's end) like "
+                f"120, or +dt ticks from now{', or -dt ticks back' if back else ''}; "
+                f"got {_shown(text)}"
+            )
+        if sign == "-":
+            if not back:
+                raise ReplError(
+                    f"/run only goes forward (now t={self.clock}); /goto T or /back n travel back"
+                )
+            if value > self.clock:
+                raise ReplError(
+                    f"ticks start at 0: t={self.clock} minus {value} is before the start "
+                    "(/goto 0 goes to the very beginning)"
+                )
+            return self.clock - value
+        return self.clock + value if sign else value
+
+    def _past_the_end(self, target: int, command: Command) -> int:
+        """``target``, or the scenario's end (said in one line) when it lies beyond it."""
+        until = self.tm.sim.until
+        if target <= until:
+            return target
+        self.screen.say(
+            f"t={target} is past the end: the scenario stops at t={until}, "
+            f"so /{command.name} goes no further.",
+            "dim",
+        )
+        return until
 
 
 # -- small helpers ------------------------------------------------------------------------
@@ -823,19 +862,22 @@ def _shown(text: str) -> str:
 
 
 def _parse_int(text: str) -> int | None:
-    if not text.isascii() or not text.isdigit():
+    """A whole number written in ASCII digits, with an optional sign; None otherwise."""
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isascii() or not digits.isdigit():
         return None
-    return int(text)
+    return int(text)  # at most MAX_LINE digits, far below Python's own limit
 
 
-def _int(text: str, what: str, command: Command, minimum: int) -> int:
+def _int(text: str, what: str, command: Command, minimum: int, maximum: int, unit: str = "") -> int:
+    """``text`` as a whole number in [minimum, maximum], or one line that says the range."""
     value = _parse_int(text)
-    if value is None or value > MAX_COUNT * 1000:
+    if value is None or not minimum <= value <= maximum:
+        got = str(value) if value is not None else _shown(text)
         raise ReplError(
-            f"{what} must be a whole number, got {_shown(text)}; e.g. {command.example}"
+            f"{what} must be a whole number from {minimum:,} to {maximum:,}{unit}, got {got}; "
+            f"e.g. {command.example}"
         )
-    if value < minimum:
-        raise ReplError(f"{what} must be at least {minimum}, got {value}; e.g. {command.example}")
     return value
 
 
@@ -844,10 +886,7 @@ def _count(args: list[str], default: int, command: Command) -> int:
         return default
     if len(args) > 1:
         raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
-    value = _int(args[0], "n", command, minimum=1)
-    if value > MAX_COUNT:
-        raise ReplError(f"n must be at most {MAX_COUNT}; e.g. {command.example}")
-    return value
+    return _int(args[0], "n", command, minimum=1, maximum=MAX_COUNT)
 
 
 def _no_args(args: list[str], command: Command) -> None:
