@@ -13,9 +13,13 @@ from desert_paxos.sim import Simulation
 
 
 def test_agreement_violation_names_both_caravans() -> None:
-    m = SafetyMonitor(phase2_quorum=3)
+    m = SafetyMonitor(phase2_quorum=1)
     m.on_propose("Siwa")
     m.on_propose("Timbuktu")
+    b1 = Ballot(1, "Itri")
+    assert (
+        m.on_persist(4, "Itri", AcceptorRecord(accepted_ballot=b1, accepted_value="Siwa")) is None
+    )
     assert m.on_decide(5, "Itri", "Siwa") is None
     v = m.on_decide(9, "Taziri", "Timbuktu")
     assert v is not None and v.invariant == "agreement" and v.t == 9
@@ -122,3 +126,66 @@ def test_violation_stops_the_run_and_is_traced() -> None:
     result = Simulation(base, observers=[events.append]).run()
     assert result.end_reason == "violation"
     assert events[-2]["kind"] == "violation" and events[-1]["kind"] == "end"
+
+
+# -- knowledge: a caravan decides only what a quorum voted for under one ballot ---------------
+
+
+def test_deciding_on_one_vote_breaks_knowledge() -> None:
+    m = SafetyMonitor(phase2_quorum=2)
+    m.on_propose("Siwa")
+    b1 = Ballot(1, "Aghilas")
+    vote = AcceptorRecord(promised=b1, accepted_ballot=b1, accepted_value="Siwa")
+    assert m.on_persist(1, "Aghilas", vote) is None
+    v = m.on_decide(2, "Aghilas", "Siwa")
+    assert v is not None and v.invariant == "knowledge" and v.t == 2
+    assert "Aghilas decided 'Siwa'" in v.message and "1 of 2 votes under (1, Aghilas)" in v.message
+
+
+def test_deciding_after_a_quorum_of_votes_keeps_knowledge() -> None:
+    m = SafetyMonitor(phase2_quorum=2)
+    m.on_propose("Siwa")
+    b1 = Ballot(1, "Aghilas")
+    vote = AcceptorRecord(promised=b1, accepted_ballot=b1, accepted_value="Siwa")
+    assert m.on_persist(1, "Aghilas", vote) is None
+    assert m.on_persist(2, "Amastan", vote) is None
+    assert m.on_decide(3, "Aghilas", "Siwa") is None
+    assert m.on_decide(4, "Taziri", "Siwa") is None
+
+
+def test_votes_split_across_ballots_are_not_a_quorum() -> None:
+    # Two votes for one campsite, but under two ballots: nobody may know it is chosen.
+    m = SafetyMonitor(phase2_quorum=2)
+    m.on_propose("Siwa")
+    b1, b2 = Ballot(1, "Aghilas"), Ballot(2, "Aghilas")
+    rec = AcceptorRecord
+    assert (
+        m.on_persist(1, "Aghilas", rec(promised=b1, accepted_ballot=b1, accepted_value="Siwa"))
+        is None
+    )
+    assert (
+        m.on_persist(2, "Amastan", rec(promised=b2, accepted_ballot=b2, accepted_value="Siwa"))
+        is None
+    )
+    v = m.on_decide(3, "Aghilas", "Siwa")
+    assert v is not None and v.invariant == "knowledge"
+
+
+def test_an_early_decision_still_counts_for_agreement() -> None:
+    # A checker watching only agreement must still see the second, different decision.
+    m = SafetyMonitor(phase2_quorum=2)
+    m.on_propose("Siwa")
+    m.on_propose("Timbuktu")
+    first = m.on_decide(1, "Aghilas", "Siwa")
+    assert first is not None and first.invariant == "knowledge"
+    second = m.on_decide(2, "Taziri", "Timbuktu")
+    assert second is not None and second.invariant == "agreement"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_early_learner_is_caught_by_knowledge_before_anyone_disagrees(seed: int) -> None:
+    scenario = dataclasses.replace(load_builtin("proposer-collapses"), variant="early-learner")
+    result = Simulation(scenario, seed=seed).run()
+    assert result.violation is not None and result.violation.invariant == "knowledge"
+    # The real protocol in the same desert decides only what a quorum voted for.
+    assert Simulation(load_builtin("proposer-collapses"), seed=seed).run().violation is None

@@ -11,7 +11,12 @@ hold after *every* event, whatever the desert does:
   when a phase-2 quorum of acceptors voted for it under one ballot (checked on
   the acceptors' votes themselves, so it catches trouble before anyone learns);
 * promises never go down: an acceptor's promise only grows, across crash and
-  recovery too.
+  recovery too;
+* knowledge: a caravan decides only a campsite that a phase-2 quorum of
+  acceptors has voted for (written a vote in its logbook) under one ballot,
+  Lamport's "a process never learns that a value has been chosen unless it
+  actually has been". Agreement catches a wrong decision only once a second
+  caravan disagrees; knowledge catches the first one.
 
 The monitor is fed by the interpreter at exactly the events that can change
 each property, which is equivalent to re-checking everything after every
@@ -31,6 +36,7 @@ INVARIANTS: dict[str, str] = {
     "validity": "every decided campsite was proposed",
     "single-choice": "at most one campsite is chosen by a quorum of acceptor votes",
     "promise-monotonic": "an acceptor's promise never goes down, across crashes too",
+    "knowledge": "a caravan decides only a campsite a quorum voted for under one ballot",
 }
 
 
@@ -143,5 +149,23 @@ class SafetyMonitor:
                     t,
                     f"{node} decided {value!r} but {other} had decided {other_value!r}",
                 )
+        # Recorded before knowledge is judged, so a checker watching only agreement
+        # still compares the next decision with this one.
         self.decisions.setdefault(node, value)
-        return None
+        if value in self.chosen.values():
+            return None
+        needed, most, under = self.phase2_quorum, 0, None
+        for ballot, voters in self.votes.items():
+            tally = sum(1 for v in voters.values() if v == value)
+            if tally >= needed:  # a second value under one ballot: single-choice's to tell
+                return None
+            if tally > most:
+                most, under = tally, ballot
+        if under is None:
+            told = f"{node} decided {value!r}, which no acceptor has voted for"
+        else:
+            told = (
+                f"{node} decided {value!r} before a quorum voted for it: {most} of {needed} "
+                f"votes under {format_ballot(under)}"
+            )
+        return Violation("knowledge", t, told)
