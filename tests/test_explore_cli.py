@@ -37,7 +37,7 @@ def test_the_real_protocol_is_proved_safe_with_the_figures() -> None:
     assert _number(out, r"([\d,]+) transitions") > 56449
     assert _number(out, r"depth (\d+)") > 0
     assert "states/s" in out
-    assert "agreement, validity, single-choice, promise-monotonic" in out
+    assert "agreement, validity, single-choice, promise-monotonic, knowledge" in out
 
 
 def test_a_broken_variant_is_narrated_step_by_step_and_exits_1(tmp_path: Path) -> None:
@@ -63,9 +63,18 @@ def test_a_broken_variant_is_narrated_step_by_step_and_exits_1(tmp_path: Path) -
 def test_quiet_gives_the_verdict_without_the_story() -> None:
     done = cli("explore", "--variant", "early-learner", "--quiet")
     assert done.returncode == 1
-    assert "takes 6 steps" in done.stdout
+    assert "takes 3 steps" in done.stdout
     assert "raises its banner" not in done.stdout
-    assert "The invariant that broke at step 6: agreement" in done.stdout
+    assert "The invariant that broke at step 3: knowledge" in done.stdout
+
+
+def test_invariant_knowledge_checks_only_knowledge() -> None:
+    done = cli("explore", "--variant", "early-learner", "--invariant", "knowledge", "--quiet")
+    assert done.returncode == 1, done.stderr
+    assert "Checking knowledge after every move" in done.stdout
+    assert "The invariant that broke at step 3: knowledge" in done.stdout
+    later = cli("explore", "--variant", "early-learner", "--invariant", "agreement", "--quiet")
+    assert "The invariant that broke at step 6: agreement" in later.stdout
 
 
 def test_depth_first_says_its_counterexample_need_not_be_the_shortest() -> None:

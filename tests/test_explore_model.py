@@ -66,7 +66,9 @@ def test_the_same_options_always_give_the_same_search() -> None:
     ("options", "invariant", "steps"),
     [
         ({"variant": "stubborn-proposer"}, "single-choice", 8),
-        ({"variant": "early-learner"}, "agreement", 6),
+        ({"variant": "early-learner"}, "knowledge", 3),
+        ({"variant": "early-learner", "invariants": ("knowledge",)}, "knowledge", 3),
+        ({"variant": "early-learner", "invariants": ("agreement",)}, "agreement", 6),
         ({"variant": "reused-ballot"}, "promise-monotonic", 3),
         ({"variant": "reused-ballot", "invariants": ("agreement",)}, "agreement", 10),
         ({"variant": "forgetful-acceptor", "crashes": 1}, "promise-monotonic", 3),
@@ -89,6 +91,18 @@ def test_each_broken_variant_breaks_in_its_shortest_counterexample(
     assert story.length == steps
     assert story.events[-2]["kind"] == "violation"
     assert story.events[-2]["invariant"] == invariant
+
+
+def test_the_real_protocol_keeps_knowledge_where_the_early_learner_breaks_it() -> None:
+    # Only the knowledge invariant watched: the real protocol never decides before a quorum
+    # voted; the early learner does on its first vote, before anyone disagrees with it.
+    _, real = _search(invariants=("knowledge",))
+    assert real.complete and real.violation is None and real.states == 85706
+    model, early = _search(variant="early-learner", invariants=("knowledge",))
+    story = counterexample(model, early.path, "knowledge")
+    decides = [e for e in story.events if e["kind"] == "decide"]
+    assert len(decides) == 1  # one caravan, one decision: nobody has disagreed yet
+    assert "before a quorum voted for it: 1 of 2 votes" in story.message
 
 
 def test_every_broken_variant_is_caught_in_the_default_desert() -> None:

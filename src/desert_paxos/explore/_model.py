@@ -596,8 +596,11 @@ class Model:
                     problem = "validity"
                 elif decided >= 0 and decided != value:
                     problem = "agreement"
-                elif decided < 0:
-                    decided = value
+                else:  # kept before knowledge is judged, as the monitor keeps it
+                    if decided < 0:
+                        decided = value
+                    if not self._quorum_voted(votes, value):
+                        problem = "knowledge"
             else:  # a vote for proposal pid
                 pid = op >> 1
                 bit = 1 << (pid * n + i)
@@ -618,6 +621,16 @@ class Model:
             )
             state += (votes - old[2]) << self._votes_off
         return state, broken
+
+    def _quorum_voted(self, votes: int, value: int) -> bool:
+        """Whether a phase-2 quorum has voted for campsite ``value`` under one ballot."""
+        n = self.n
+        everyone = (1 << n) - 1
+        return any(
+            ((votes >> (pid * n)) & everyone).bit_count() >= self.q2
+            for pid, voted in enumerate(self._proposal_values)
+            if voted == value
+        )
 
     def _has_proposed(self, state: State, value: int) -> bool:
         code = (state >> self._field_off[value]) & _CODE_MASK
