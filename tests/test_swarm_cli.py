@@ -55,19 +55,33 @@ def test_a_broken_variant_fails_is_reproduced_and_shrunk(tmp_path: Path) -> None
     )
     assert done.returncode == 1
     out = done.stdout
-    assert "seed 139: safety — agreement" in out
-    assert "reproduce: desert-paxos swarm --show 139 --variant early-learner" in out
-    shrunk = tmp_path / "swarm-139-shrunk.json"
+    assert "seed 0: safety — knowledge" in out
+    assert "reproduce: desert-paxos swarm --show 0 --variant early-learner" in out
+    shrunk = tmp_path / "swarm-0-shrunk.json"
     assert shrunk.exists()
     assert f"desert-paxos run {shrunk}" in out
     doc = json.loads(shrunk.read_text(encoding="utf-8"))
     assert doc["variant"] == "early-learner"
     replay = cli("run", str(shrunk), "--log-level", "quiet")
     assert replay.returncode == 1
-    assert "agreement" in replay.stdout
-    reproduce = cli("swarm", "--show", "139", "--variant", "early-learner", "--log-level", "quiet")
+    assert "knowledge" in replay.stdout
+    reproduce = cli("swarm", "--show", "0", "--variant", "early-learner", "--log-level", "quiet")
     assert reproduce.returncode == 1
-    assert "Seed 139 fails (safety): agreement" in reproduce.stdout
+    assert "Seed 0 fails (safety): knowledge" in reproduce.stdout
+
+
+def test_an_early_decision_saved_from_the_swarm_fails_run_naming_knowledge(
+    tmp_path: Path,
+) -> None:
+    # The issue's own steps: the desert of seed 0 once passed `run` although Taziri decided
+    # Wells of Timbuktu on one vote.
+    saved = tmp_path / "e.json"
+    shown = cli("swarm", "--variant", "early-learner", "--show", "0", "--save", str(saved))
+    assert shown.returncode == 1, shown.stderr
+    done = cli("run", str(saved), "--log-level", "quiet")
+    assert done.returncode == 1, done.stderr
+    assert "SAFETY VIOLATED" in done.stdout and "knowledge" in done.stdout
+    assert "Taziri decided 'Wells of Timbuktu' before a quorum voted for it" in done.stdout
 
 
 def test_show_tells_one_desert_and_save_writes_it(tmp_path: Path) -> None:

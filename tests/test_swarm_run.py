@@ -22,7 +22,7 @@ def test_the_real_protocol_holds_in_every_desert_of_a_sweep() -> None:
 @pytest.mark.parametrize(
     ("variant", "invariants"),
     [
-        ("early-learner", {"agreement"}),
+        ("early-learner", {"knowledge"}),
         ("stubborn-proposer", {"single-choice", "agreement"}),
         ("reused-ballot", {"promise-monotonic", "single-choice", "agreement"}),
         ("forgetful-acceptor", {"promise-monotonic", "single-choice", "agreement"}),
@@ -40,11 +40,20 @@ def test_a_sweep_of_a_broken_variant_finds_safety_failures(
 
 
 def test_a_chunk_reports_its_seeds_and_failures() -> None:
-    chunk = run_chunk(130, 20, "early-learner")
+    chunk = run_chunk(130, 20, "stubborn-proposer")
     assert (chunk.first, chunk.count) == (130, 20)
-    assert [f.seed for f in chunk.failures] == [139, 142]
+    assert [f.seed for f in chunk.failures] == [134, 139, 148]
     for failure in chunk.failures:
-        assert not check_desert(draw_desert(failure.seed, "early-learner")).ok
+        assert not check_desert(draw_desert(failure.seed, "stubborn-proposer")).ok
+
+
+def test_knowledge_catches_the_early_learner_in_every_desert_where_a_vote_is_counted() -> None:
+    # Before the knowledge invariant only seeds 139 and 142 of these failed: there a second
+    # caravan disagreed. An early decision is wrong whether or not anyone disagrees with it.
+    chunk = run_chunk(130, 20, "early-learner")
+    assert [f.seed for f in chunk.failures] == list(range(130, 150))
+    assert all(f.detail.startswith("knowledge at t=") for f in chunk.failures)
+    assert all("before a quorum voted for it" in f.detail for f in chunk.failures)
 
 
 def test_no_decision_after_the_calm_is_a_liveness_failure() -> None:

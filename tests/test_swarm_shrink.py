@@ -12,7 +12,7 @@ from desert_paxos.sim import Simulation
 from desert_paxos.swarm import Desert, check_desert, draw_desert, shrink
 
 # The first failing seeds of each broken variant (found by the swarm, pinned here).
-FAILING = [("early-learner", 139), ("stubborn-proposer", 0), ("small-quorums", 20)]
+FAILING = [("early-learner", 0), ("stubborn-proposer", 0), ("small-quorums", 20)]
 
 
 def _same_failure(desert: Desert, before: tuple[str | None, str | None]) -> bool:
@@ -79,6 +79,6 @@ def test_a_desert_that_holds_cannot_be_shrunk() -> None:
 
 
 def test_the_run_budget_is_respected() -> None:
-    shrunk = shrink(draw_desert(139, "early-learner"), budget=3)
+    shrunk = shrink(draw_desert(0, "early-learner"), budget=3)
     assert shrunk.runs <= 3
     assert shrunk.verdict.kind == "safety"
