@@ -109,7 +109,7 @@ class RunResult:
     scenario: str
     seed: int
     end_time: int
-    end_reason: str  # "quiet" | "until" | "violation" | "exhausted"
+    end_reason: str  # "quiet" | "until" | "violation" | "exhausted" | "budget"
     decisions: dict[str, str]  # caravans that know the decision at the end
     decided_value: str | None
     decided_at: int | None
@@ -167,7 +167,10 @@ class Simulation:
         seed: int | None = None,
         until: int | None = None,
         observers: list[Observer] | None = None,
+        max_events: int | None = None,
     ) -> None:
+        if max_events is not None and max_events < 1:
+            raise ValueError(f"max_events must be 1 or more, got {max_events}")
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.until = scenario.until if until is None else until
@@ -194,6 +197,7 @@ class Simulation:
         self.end_reason: str | None = None
         self.decided_at: int | None = None
         self.events_processed = 0
+        self.max_events = max_events  # the budget: past it the run ends with reason "budget"
         self.network: Network = scenario.network  # changed mid-run by "network" events
         self._links = self._build_links()
         self._started = False
@@ -276,10 +280,14 @@ class Simulation:
     # -- running ----------------------------------------------------------------
 
     def run(self) -> RunResult:
-        """Run until the desert is quiet, ``until`` passes, or an invariant breaks."""
+        """Run until the desert is quiet, ``until`` passes, an invariant breaks, or
+        ``max_events`` events have happened (the budget: end reason "budget")."""
         if self.end_reason is None:
             self.start()
-            self._advance(-1)
+            if self.max_events is None:
+                self._advance(-1)
+            elif self._within_budget() and self._advance(self.max_events - self.events_processed):
+                self._finish("budget")  # the budget was spent and the run had not ended
         return self.result()
 
     def step(self) -> bool:
@@ -288,7 +296,16 @@ class Simulation:
             return False
         if not self._started:
             self.start()
+        if not self._within_budget():
+            return False
         return self._advance(1)
+
+    def _within_budget(self) -> bool:
+        """True while events may still happen; at the budget, the run ends ("budget")."""
+        if self.max_events is not None and self.events_processed >= self.max_events:
+            self._finish("budget")
+            return False
+        return True
 
     def _advance(self, budget: int) -> bool:
         """The hot loop: process events until ``budget`` of them happened (-1: no limit).
