@@ -207,6 +207,8 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
         case "violation":
             return f"SAFETY BROKEN ({event.get('invariant')}): {event.get('message')}"
         case "note":
+            if "node" not in event:  # a teacher's note (the simulator's own notes name a node)
+                return f"📜 Teacher's note: {event.get('text', '')}"
             return str(event.get("text", ""))
         case "end":
             return "The day ends."
@@ -265,7 +267,7 @@ def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
         case "violation":
             return f"VIOLATION {event.get('invariant')}: {event.get('rule')}"
         case "note":
-            return f"note {node}"
+            return f"note {node}" if "node" in event else "teacher's note"
         case "end":
             return f"end ({event.get('reason')})"
     return str(kind)

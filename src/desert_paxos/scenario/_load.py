@@ -295,7 +295,31 @@ def _proposals(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[
     return tuple(out)
 
 
-_TIMELINE_KINDS = ("sandstorm", "calm", "crash", "recover", "network", "drop")
+_TIMELINE_KINDS = ("sandstorm", "calm", "crash", "recover", "network", "drop", "note")
+
+NOTE_MAX_CHARS = 500  # a teacher's note is a sentence or two, shown on one line
+
+
+def _note(v: _Validator, raw: object, path: str) -> str | None:
+    """A teacher's note: one line of plain text, not empty, at most ``NOTE_MAX_CHARS``."""
+    text = v.text(raw, path)
+    if text is None:
+        return None
+    if not text.strip():
+        v.fail(path, "a note must say something (it is empty)")
+        return None
+    if len(text) > NOTE_MAX_CHARS:
+        v.fail(path, f"a note is at most {NOTE_MAX_CHARS} characters, this one has {len(text)}")
+        return None
+    for i, ch in enumerate(text):
+        if ch in "\u2028\u2029" or ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F:
+            v.fail(
+                path,
+                f"a note is one line of plain text: control character U+{ord(ch):04X} "
+                f"at position {i} is not allowed",
+            )
+            return None
+    return text
 
 
 def _network_change(v: _Validator, raw: object, path: str) -> NetworkChange | None:
@@ -382,6 +406,10 @@ def _timeline(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[T
                 rider = v.positive(d[kind], kpath)
                 if at is not None and rider is not None:
                     out.append(TimelineEvent(at=at, kind=kind, rider=rider))
+            case "note":
+                text = _note(v, d[kind], kpath)
+                if at is not None and text is not None:
+                    out.append(TimelineEvent(at=at, kind=kind, text=text))
             case _:
                 caravan = _caravan_ref(v, d[kind], kpath, caravans)
                 if at is not None and caravan is not None:

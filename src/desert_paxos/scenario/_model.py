@@ -131,11 +131,13 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TimelineEvent:
-    """One thing the desert does: ``kind`` is sandstorm, calm, crash, recover, network or drop.
+    """One thing the desert does: ``kind`` is sandstorm, calm, crash, recover, network,
+    drop or note.
 
     ``network`` changes the riders' delay, loss or duplication from then on, and
     ``drop`` loses the one rider in flight whose id is ``rider``: the REPL writes
-    both when a learner changes the desert by hand.
+    both when a learner changes the desert by hand. ``note`` changes nothing: it
+    is a teacher's ``text``, told by every view at its moment.
     """
 
     at: int
@@ -144,6 +146,7 @@ class TimelineEvent:
     groups: tuple[tuple[str, ...], ...] = ()
     network: NetworkChange | None = None
     rider: int | None = None
+    text: str | None = None
 
     def to_json(self) -> dict[str, object]:
         match self.kind:
@@ -156,6 +159,8 @@ class TimelineEvent:
                 return {"at": self.at, "network": change}
             case "drop":
                 return {"at": self.at, "drop": self.rider}
+            case "note":
+                return {"at": self.at, "note": self.text}
             case _:
                 return {"at": self.at, self.kind: self.caravan}
 

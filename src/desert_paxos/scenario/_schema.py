@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..protocol import VARIANTS
+from ._load import NOTE_MAX_CHARS
 
 __all__ = ["scenario_json_schema"]
 
@@ -32,6 +33,16 @@ _DELAY = {
             "required": ["mean"],
             "additionalProperties": False,
         },
+    ],
+}
+_NOTE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": NOTE_MAX_CHARS,
+    # Something to say, on one line: no control characters (C0, DEL, C1) or line separators.
+    "allOf": [
+        {"pattern": "\\S"},
+        {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"},
     ],
 }
 _RANGE = {
@@ -173,6 +184,13 @@ def scenario_json_schema() -> dict[str, Any]:
                             "is lost (a hand-made drop saved by the REPL).",
                             "properties": {"at": _TICK, "drop": _POSITIVE},
                             "required": ["drop"],
+                            "additionalProperties": False,
+                        },
+                        {
+                            "description": "A teacher's note, told by every view at its "
+                            "moment; it changes nothing in the desert.",
+                            "properties": {"at": _TICK, "note": _NOTE},
+                            "required": ["note"],
                             "additionalProperties": False,
                         },
                     ],

@@ -373,7 +373,7 @@ class Simulation:
                     )
                 self._finish("violation")
                 return False
-            if self.in_flight == 0 and self.script_pending == 0 and self._settled():
+            if self.in_flight == 0 and self._script_done() and self._settled():
                 self._finish("quiet")
                 return False
             budget -= 1
@@ -381,6 +381,20 @@ class Simulation:
                 return True
         self._finish("exhausted")
         return False
+
+    def _script_done(self) -> bool:
+        """Nothing but teacher's notes is left in the script: a note never holds a run open.
+
+        The script runs in its own order (``start`` lays it out sorted by tick), so
+        the items still due are the last ``script_pending`` ones.
+        """
+        pending = self.script_pending
+        if pending == 0:
+            return True
+        return all(
+            isinstance(item, TimelineEvent) and item.kind == "note"
+            for _, item in self.script[len(self.script) - pending :]
+        )
 
     def _settled(self) -> bool:
         """Nothing can change any more: everyone alive knows, or no quorum is alive to decide."""
@@ -483,6 +497,9 @@ class Simulation:
             case "drop":
                 assert payload.rider is not None
                 self.drop_rider(payload.rider)
+            case "note":
+                if self.observers:  # a teacher's note: told, and nothing else changes
+                    self._emit({"kind": "note", "text": payload.text})
 
     # -- the desert's actions (also used by the REPL) ---------------------------
 
