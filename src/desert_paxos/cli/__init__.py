@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .._files import OutputError
 from . import (
     _check,
     _explore,
@@ -71,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"desert-paxos {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except OutputError as exc:  # a file that cannot or must not be written (see _files)
+        print(f"desert-paxos {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130

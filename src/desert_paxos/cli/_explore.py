@@ -260,12 +260,10 @@ def _tell_counterexample(
 
 
 def _write_trace(path: str, header: dict[str, Any], events: Any) -> None:
+    from .._files import output_text
     from ..trace import dump_event
 
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(dump_event(header) + "\n")
-            for event in events:
-                stream.write(dump_event(event) + "\n")
-    except OSError as exc:
-        raise CliError(f"cannot write the trace to {path}: {exc.strerror}") from None
+    with output_text(path, what="the trace") as stream:  # atomic: written beside, renamed
+        stream.write(dump_event(header) + "\n")
+        for event in events:
+            stream.write(dump_event(event) + "\n")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import deque
+from contextlib import ExitStack
 from typing import IO, Any
 
+from .._files import Inputs, output_text
 from ..narrate import LEVELS, Narrator, protocol_voice, story_voice
-from ..scenario import Scenario
+from ..scenario import BUILTIN_NAMES, Scenario
 from ..sim import RunResult, SimTraceWriter, Simulation
 from ._common import (
     EXIT_OK,
     EXIT_VIOLATED,
-    CliError,
     add_scenario_arguments,
     add_subcommand,
     load_scenario_arg,
@@ -62,11 +63,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=_main)
 
 
-def _open_trace(path: str) -> IO[str]:
-    try:
-        return open(path, "w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise CliError(f"cannot write the trace to {path}: {exc.strerror}") from None
+def scenario_inputs(spec: str) -> Inputs:
+    """The scenario file a command reads, which no output may overwrite (none for a built-in)."""
+    return () if spec in BUILTIN_NAMES else (("scenario", spec),)
 
 
 def run_scenario(
@@ -78,12 +77,16 @@ def run_scenario(
     trace_path: str | None,
     stream: IO[str],
     max_events: int | None = DEFAULT_MAX_EVENTS,
+    inputs: Inputs = (),
 ) -> tuple[RunResult, Narrator, Simulation]:
     narrator = Narrator(level, stream)
     observers: list[Any] = []
-    trace_file = _open_trace(trace_path) if trace_path else None
-    try:
-        if trace_file is not None:
+    with ExitStack() as files:
+        if trace_path:
+            # Streamed into a file beside the target, renamed into place when the run ends.
+            trace_file = files.enter_context(
+                output_text(trace_path, what="the trace", inputs=inputs)
+            )
             observers.append(SimTraceWriter(trace_file))  # same bytes, written faster
         if narrator.level > 0:
             observers.append(narrator)
@@ -91,9 +94,6 @@ def run_scenario(
             scenario, seed=seed, until=until, observers=observers, max_events=max_events
         )
         result = sim.run()
-    finally:
-        if trace_file is not None:
-            trace_file.close()
     if narrator.level == 0:  # nothing observed the run: fill the summary from the result
         narrator.caravans = list(scenario.caravans)
         narrator.end = sim.end_summary()
@@ -169,6 +169,7 @@ def _main(args: argparse.Namespace) -> int:
         level=args.log_level,
         trace_path=args.trace,
         stream=stream,
+        inputs=scenario_inputs(args.scenario),
         max_events=args.max_events,
     )
     problem = expectation_problem(scenario, result)
