@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..narrate import LEVELS, Narrator
-from ..trace import TraceError, read_trace
+from ..trace import TraceError, read_trace, summarize_trace
 from ._common import EXIT_OK, EXIT_VIOLATED, CliError, add_subcommand
 
 __all__ = ["register"]
@@ -36,5 +36,7 @@ def _main(args: argparse.Namespace) -> int:
     narrator(header)
     for event in events:
         narrator(event)
+    # Counted from the events present: a trace cut short is told as incomplete, with what it holds.
+    narrator.end = summarize_trace(events)
     narrator.print_summary()
     return EXIT_VIOLATED if narrator.violation is not None else EXIT_OK
