@@ -16,8 +16,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 setup: $(STAMP)
 
+# `make magic max_log_level=debug scenario=sandstorm-minority seed=3`: each knob is optional and
+# passed on as it is given; desert-paxos checks it (a bad one is told, and make stops).
+MAGIC_KNOBS = $(if $(max_log_level),--log-level '$(max_log_level)') \
+	$(if $(scenario),--scenario '$(scenario)') $(if $(seed),--seed '$(seed)')
+
 magic: setup
-	$(BIN)/desert-paxos magic
+	$(BIN)/desert-paxos magic $(strip $(MAGIC_KNOBS))
 
 LINTED := $(wildcard src tests benchmarks)
 

@@ -44,6 +44,7 @@ def run_repl(
     stdout: IO[str] | None = None,
     echo: bool = False,
     interactive: bool | None = None,
+    level: str = "info",
 ) -> int:
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
@@ -52,6 +53,8 @@ def run_repl(
     screen = Screen(stdout, colour=want_colour(stdout))  # a lesson piped in still gets colour
     session = Session(spec, scenario, screen, seed=seed, interactive=interactive)
     session.welcome()
+    if level != session.level:  # as if the learner had typed /log LEVEL first
+        session.execute(f"/log {level}")
     if interactive:
         _terminal_loop(session)
     else:
