@@ -16,6 +16,7 @@ from . import (
     _check,
     _explore,
     _export,
+    _learn,
     _magic,
     _repl,
     _replay,
@@ -29,7 +30,7 @@ from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
 __all__ = ["main"]
 
 # Subcommand modules, in the order `--help` lists them.
-_COMMANDS = (_magic, _repl, _run, _replay, _export, _scenarios, _check, _schema, _explore, _swarm)
+_COMMANDS = (_magic, _learn, _repl, _run, _replay, _export, _scenarios, _check, _schema, _explore, _swarm)
 
 _EPILOG = """\
 examples:
