@@ -155,7 +155,13 @@ COMMANDS: tuple[Command, ...] = (
         "/export trace session.jsonl",
         _SESSION,
     ),
-    Command("help", "[command]", "list the commands, or explain one", "/help crash", _SESSION),
+    Command(
+        "help",
+        "[command|words]",
+        "list the commands, explain one, or the glossary",
+        "/help words",
+        _SESSION,
+    ),
     Command("quit", "", "leave the desert (Ctrl-D too)", "/quit", _SESSION),
 )
 
@@ -176,7 +182,8 @@ def help_lines() -> list[str]:
             lines.append(f"{section}:" if not lines else f"\n{section}:")
         lines.append(f"  {c.synopsis:<22} {c.summary}")
         lines.append(f"  {'':<22} e.g. {c.example}")
-    lines.append("\nCtrl-C pauses /run and /play; Ctrl-D leaves. Tab completes.")
+    lines.append("\n/help words prints the glossary: the story's words and the Paxos terms.")
+    lines.append("Ctrl-C pauses /run and /play; Ctrl-D leaves. Tab completes.")
     lines.append("Without the slash works too where unambiguous: `step 3`, `crash Itri`.")
     return lines
 

@@ -63,7 +63,7 @@ class ReplCompleter(Completer):
             case "log":
                 yield from _matching(LEVELS, current)
             case "help":
-                yield from _matching((c.name for c in COMMANDS), current)
+                yield from _matching([*(c.name for c in COMMANDS), "words"], current)
             case "load":
                 yield from _matching(BUILTIN_NAMES, current)
                 yield from self._path(current)

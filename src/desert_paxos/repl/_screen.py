@@ -3,23 +3,51 @@
 Every command writes through one :class:`Screen`, so the whole session can be
 captured in a ``StringIO`` by tests. Colour (``rich``) is used only when asked
 for; without it the output is plain text, the same characters minus styles.
+
+Everything written fits the screen's :attr:`Screen.width`: the terminal's
+width, read again before each command (the window may have been resized) and
+held between :data:`MIN_WIDTH` and :data:`MAX_WIDTH`, or :data:`PIPE_WIDTH`
+when the output is not a terminal. Lines are broken at spaces, never inside a
+word (``narrate._layout.wrap``).
 """
 
 from __future__ import annotations
 
+import os
 from typing import IO, Any
 
 from ..narrate import Narrator
+from ..narrate._layout import wrap
 from ._map import DesertPicture
 
-__all__ = ["Screen"]
+__all__ = ["MAX_WIDTH", "MIN_WIDTH", "PIPE_WIDTH", "Screen", "terminal_width"]
+
+MIN_WIDTH = 60  # narrower terminals get 60 columns (and wrap them)
+MAX_WIDTH = 200  # wider terminals get 200 columns
+PIPE_WIDTH = 80  # what a pipe or a file gets
+
+
+def terminal_width(stream: IO[str]) -> int:
+    """The width to write ``stream`` at: its terminal's, held to 60..200; 80 when not one."""
+    try:
+        if not stream.isatty():
+            return PIPE_WIDTH
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # no terminal behind it, or closed
+        return PIPE_WIDTH
+    return max(MIN_WIDTH, min(MAX_WIDTH, columns))
 
 
 class Screen:
-    def __init__(self, stream: IO[str], colour: bool = False) -> None:
+    def __init__(self, stream: IO[str], colour: bool = False, width: int | None = None) -> None:
         self.stream = stream
         self.colour = colour
+        self._width = width  # fixed (tests, or a caller that knows); else the terminal's
         self._console: Any = None
+
+    @property
+    def width(self) -> int:
+        return self._width if self._width is not None else terminal_width(self.stream)
 
     def console(self) -> Any:
         if self._console is None:
@@ -28,15 +56,35 @@ class Screen:
             self._console = Console(file=self.stream, highlight=False, force_terminal=True)
         return self._console
 
-    def say(self, text: str = "", style: str | None = None) -> None:
+    def say(self, text: str = "", style: str | None = None, indent: str | None = None) -> None:
+        """Write ``text`` broken at spaces to the width; further lines start with ``indent``.
+
+        By default a continued line is indented two spaces more than the first.
+        """
+        width = self.width
+        for paragraph in text.split("\n"):
+            lead = paragraph[: len(paragraph) - len(paragraph.lstrip(" "))]
+            for line in wrap(paragraph, width, lead + "  " if indent is None else indent):
+                self._write(line, style)
+
+    def _write(self, line: str, style: str | None) -> None:
+        if self.colour and line:
+            self.console().print(line, style=style, markup=False, soft_wrap=True)
+        else:
+            self.stream.write(line + "\n")
+
+    def whole(self, text: str, style: str | None = None) -> None:
+        """One line, whatever its length: a command to copy, or an error told in one line.
+
+        On a terminal, rich breaks a line too long for it at spaces; a pipe gets it whole.
+        """
         if self.colour and text:
-            # Words wrap at the terminal's width; pipes get whole lines.
             self.console().print(text, style=style, markup=False)
         else:
             self.stream.write(text + "\n")
 
     def error(self, text: str) -> None:
-        self.say(text, "bold red")
+        self.whole(text, "bold red")
 
     def show(self, picture: DesertPicture) -> None:
         if self.colour:

@@ -161,7 +161,7 @@ class Session:
         s = self.base
         self.screen.say(f"Desert Paxos — {s.name} (seed {s.seed})", "bold")
         if s.description:
-            self.screen.say(s.description, "italic")
+            self.screen.say(s.description, "italic", indent="")
         self.show_map()
         self.screen.say("Time is paused at t=0. Type /help for the commands, /step to begin.")
 
@@ -270,12 +270,23 @@ class Session:
                 self.screen.say(text)
             return
         if len(args) > 1:
-            raise ReplError("/help takes one command name, e.g. /help crash")
+            raise ReplError("/help takes one command name or words, e.g. /help crash")
+        if args[0].lower() == "words":
+            self._words()
+            return
         command = command_named(args[0])
         if command is None:
             raise ReplError(f"no command {args[0]!r} to explain; /help lists them all")
         self.screen.say(f"{command.synopsis} — {command.summary}", "bold")
         self.screen.say(f"  e.g. {command.example}")
+
+    def _words(self) -> None:
+        """The glossary: the words every view uses, and the Paxos terms behind them."""
+        from ..narrate import glossary_lines
+
+        self.screen.say("The story's words and the Paxos terms they stand for:", "bold")
+        for entry in glossary_lines():
+            self.screen.say(f"  {entry}", indent="      ")
 
     # -- moving through time ---------------------------------------------------------
 
@@ -529,7 +540,7 @@ class Session:
             for text in why_lines(self.tm, culprit):
                 s.say(f"  {text}")
         s.say("Reproduce it with:", "bold")
-        s.say(f"  {self.reproduce_command()}")
+        s.whole(f"  {self.reproduce_command()}")
         s.say("The run is paused here: /timeline shows how it came to this, /back goes before it.")
 
     def reproduce_command(self) -> str:
