@@ -33,8 +33,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .._files import OutputError, write_output
 from ..narrate import LEVELS, protocol_voice, story_voice
 from ..scenario import (
+    BUILTIN_NAMES,
     Delay,
     Expectation,
     NetworkChange,
@@ -761,12 +763,15 @@ class Session:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
         path = Path(rest).expanduser()
         text = json.dumps(self.scenario.to_json(), indent=2, ensure_ascii=False) + "\n"
-        _write(path, text)
+        replaced = self._write(path, text, "the session")
         acts = len(self.injections)
-        self.screen.say(
-            f"Saved to {path} ({acts} hand-made event{'s' if acts != 1 else ''}, seed "
-            f"{self.base.seed}). Replay it: desert-paxos run {path}"
+        what = f"{acts} hand-made event{'s' if acts != 1 else ''}, seed {self.base.seed}"
+        done = (
+            f"Replaced {path} (it existed) with the session: {what}."
+            if replaced
+            else f"Saved to {path} ({what})."
         )
+        self.screen.say(f"{done} Replay it: desert-paxos run {path}")
 
     def _load(self, rest: str, command: Command) -> None:
         if not rest:
@@ -787,10 +792,21 @@ class Session:
         path = Path(rest[len(args[0]) :].strip()).expanduser()
         tm = self.tm
         lines = [encode_event(tm.header), *tm.lines[: tm.seq]]
-        _write(path, "\n".join(lines) + "\n")
-        self.screen.say(
-            f"Wrote {tm.seq} events to {path}; `desert-paxos replay {path}` tells them."
+        replaced = self._write(path, "\n".join(lines) + "\n", "the trace")
+        done = (
+            f"Replaced {path} (it existed) with {tm.seq} events"
+            if replaced
+            else f"Wrote {tm.seq} events to {path}"
         )
+        self.screen.say(f"{done}; `desert-paxos replay {path}` tells them.")
+
+    def _write(self, path: Path, text: str, what: str) -> bool:
+        """Write atomically; True when a file was replaced. Never over the loaded scenario."""
+        loaded = () if self.spec in BUILTIN_NAMES else (("loaded scenario", self.spec),)
+        try:
+            return write_output(path, text, what=what, inputs=loaded)
+        except OutputError as exc:
+            raise ReplError(str(exc)) from None
 
     # -- arguments --------------------------------------------------------------------
 
@@ -917,11 +933,3 @@ def _probability(text: str, command: Command) -> float:
     if not 0.0 <= value <= 1.0:  # also rejects nan
         raise ReplError(f"P must be between 0 and 1 (or 0% to 100%), got {_shown(text)}")
     return value
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise ReplError(f"cannot write {path}: {exc.strerror or exc}") from None
