@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .._files import check_output
 from ..trace import TraceError, read_trace
 from ._common import EXIT_OK, CliError, add_subcommand, positive_int
 
@@ -59,13 +60,18 @@ def _main(args: argparse.Namespace) -> int:
             hint = " (a trace is what `desert-paxos run SCENARIO --trace FILE` writes)"
         raise CliError(f"{exc}{hint}") from None
 
+    # Both outputs are checked before anything is drawn: never over the trace, nor each other.
+    inputs = [("trace", args.trace)]
+    if args.html:
+        check_output(args.html, what="the page", inputs=inputs)
+        inputs.append(("page given to --html", args.html))
+    if args.gif:
+        check_output(args.gif, what="the GIF", inputs=inputs)
+
     from .. import viewer
 
     if args.html:
-        try:
-            viewer.write_html(header, events, args.html)
-        except OSError as exc:
-            raise CliError(f"cannot write the page to {args.html}: {exc.strerror or exc}") from None
+        viewer.write_html(header, events, args.html)
         print(f"wrote {args.html}: {len(events)} events, self-contained; open it in a browser")
     if args.gif:
         frames = args.max_frames or viewer.MAX_FRAMES
@@ -73,7 +79,5 @@ def _main(args: argparse.Namespace) -> int:
             count = viewer.write_gif(header, events, args.gif, max_frames=frames)
         except ImportError:
             raise CliError("--gif needs Pillow: pip install 'pillow>=10.1'") from None
-        except OSError as exc:
-            raise CliError(f"cannot write the GIF to {args.gif}: {exc.strerror or exc}") from None
         print(f"wrote {args.gif}: {count} frames")
     return EXIT_OK
