@@ -274,11 +274,7 @@ class LessonRunner:
             )
         else:
             self._say(f"🎓 Lesson {lesson.number} finished: {lesson.rule}", "bold green")
-        self._say(
-            f"`desert-paxos learn` lists the lessons; `desert-paxos learn {lesson.number + 1}` "
-            "opens the next one.",
-            "dim",
-        )
+        self._say("`desert-paxos learn` lists the lessons and your progress.", "dim")
 
     # -- progress ------------------------------------------------------------------------
 
