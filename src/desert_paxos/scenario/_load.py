@@ -7,13 +7,21 @@ fix a file in one go. Nothing here raises anything but :class:`ScenarioError`.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .._untrusted import (
+    SCENARIO_LIMIT,
+    InputError,
+    control_character,
+    decode_utf8,
+    loads_json,
+    loads_toml,
+    printable,
+    read_file,
+)
 from ..protocol import DEFAULT_CARAVANS, VARIANTS
 from ._model import (
     DEFAULT_UNTIL,
@@ -28,9 +36,39 @@ from ._model import (
     Timing,
 )
 
-__all__ = ["ScenarioError", "load_scenario_file", "parse_scenario_text", "scenario_from_data"]
+__all__ = [
+    "LIMITS",
+    "ScenarioError",
+    "load_scenario_file",
+    "parse_scenario_text",
+    "scenario_from_data",
+]
 
 T = TypeVar("T")
+
+# The fixed limits of the scenario format, far above any lesson's needs and low enough that no
+# file can make a run eat the machine. They are part of the format, not settings, so a scenario
+# valid on one machine is valid on every machine (README, "Limits").
+MAX_CARAVANS = 100
+MAX_PROPOSALS = 1_000
+MAX_TIMELINE = 10_000  # desert events, hand-made ones saved by the REPL included
+MAX_LINKS = 10_000
+MAX_TICK = 10**12  # any time, delay, timeout or `until`, in ticks
+MAX_SEED = 2**64 - 1
+MAX_NAME_CHARS = 200  # caravan, campsite and scenario names
+MAX_TEXT_CHARS = 10_000  # a description
+MAX_PROBLEMS_SHOWN = 50
+
+LIMITS = {
+    "caravans": MAX_CARAVANS,
+    "proposals": MAX_PROPOSALS,
+    "timeline": MAX_TIMELINE,
+    "network.links": MAX_LINKS,
+    "ticks": MAX_TICK,
+    "seed": MAX_SEED,
+    "name characters": MAX_NAME_CHARS,
+    "description characters": MAX_TEXT_CHARS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +77,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path or '(top level)'}: {self.message}"
+        return printable(f"{self.path or '(top level)'}: {self.message}")
 
 
 class ScenarioError(Exception):
@@ -52,8 +90,12 @@ class ScenarioError(Exception):
 
     def render(self) -> str:
         count = len(self.problems)
-        head = f"{self.source}: {count} problem{'s' if count != 1 else ''} in this scenario"
-        return "\n".join([head, *(f"  {self.source}: {p}" for p in self.problems)])
+        source = printable(self.source)
+        head = f"{source}: {count} problem{'s' if count != 1 else ''} in this scenario"
+        lines = [head, *(f"  {source}: {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN])]
+        if count > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  {source}: ... and {count - MAX_PROBLEMS_SHOWN:,} more problems")
+        return "\n".join(lines)
 
 
 def _join(path: str, key: str | int) -> str:
@@ -79,6 +121,12 @@ def _kind(value: object) -> str:
         case dict():
             return "an object"
     return type(value).__name__
+
+
+def _number(value: object) -> str:
+    """A number as an error message shows it (a huge one by its count of digits)."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"a number of {len(text):,} digits"
 
 
 class _Validator:
@@ -111,13 +159,18 @@ class _Validator:
         value = convert(data[key], _join(path, key))
         return default if value is None else value
 
-    def integer(self, value: object, path: str, minimum: int = 0) -> int | None:
+    def integer(
+        self, value: object, path: str, minimum: int = 0, maximum: int = MAX_TICK
+    ) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(path, f"expected a whole number >= {minimum}, got {_kind(value)}")
             return None
         if value < minimum:
             what = "negative times are not allowed" if minimum == 0 else f"must be >= {minimum}"
-            self.fail(path, f"{value} is too small: {what}")
+            self.fail(path, f"{_number(value)} is too small: {what}")
+            return None
+        if value > maximum:
+            self.fail(path, f"{_number(value)} is too large: at most {maximum:,}")
             return None
         return value
 
@@ -131,19 +184,43 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(path, f"expected a probability between 0 and 1, got {_kind(value)}")
             return None
-        if not (0.0 <= float(value) <= 1.0) or math.isnan(float(value)):
-            self.fail(path, f"probability {value} is outside [0, 1]")
+        if not 0 <= value <= 1:  # also false for NaN; compares huge integers exactly
+            self.fail(path, f"probability {_number(value)} is outside [0, 1]")
             return None
         return float(value)
 
-    def text(self, value: object, path: str) -> str | None:
+    def text(
+        self, value: object, path: str, limit: int = MAX_TEXT_CHARS, lines: bool = False
+    ) -> str | None:
+        """A string of at most ``limit`` characters and no control characters (a terminal
+        would act on them); ``lines``: newlines and tabs are allowed (a description)."""
         if not isinstance(value, str):
             self.fail(path, f"expected a string, got {_kind(value)}")
             return None
+        if len(value) > limit:
+            self.fail(path, f"{len(value):,} characters is too long: at most {limit:,}")
+            return None
+        found = control_character(value.replace("\n", " ").replace("\t", " ") if lines else value)
+        if found is not None:
+            at, what = found
+            allowed = "; newlines and tabs are fine here" if lines else ""
+            self.fail(
+                path,
+                f"{what} at position {at} is not allowed: text here is plain, shown as is "
+                f"on a terminal{allowed}",
+            )
+            return None
         return value
 
+    def too_many(self, items: list[Any], path: str, limit: int, what: str) -> bool:
+        """True (and a problem) when a list is longer than the format allows."""
+        if len(items) <= limit:
+            return False
+        self.fail(path, f"{len(items):,} {what} is too many: a scenario has at most {limit:,}")
+        return True
+
     def name(self, value: object, path: str) -> str | None:
-        text = self.text(value, path)
+        text = self.text(value, path, MAX_NAME_CHARS)
         if text is not None and not text.strip():
             self.fail(path, "a name must not be empty")
             return None
@@ -151,7 +228,7 @@ class _Validator:
 
 
 def _caravan_ref(v: _Validator, value: object, path: str, caravans: tuple[str, ...]) -> str | None:
-    name = v.text(value, path)
+    name = v.text(value, path, MAX_NAME_CHARS)
     if name is None:
         return None
     if name not in caravans:
@@ -169,8 +246,12 @@ def _delay(v: _Validator, data: object, path: str) -> Delay | None:
             v.fail(path, "give either min and max (uniform) or mean (exponential), not both")
             return None
         mean = d["mean"]
-        if isinstance(mean, bool) or not isinstance(mean, int | float) or not mean > 0:
-            v.fail(_join(path, "mean"), f"expected a positive number of ticks, got {mean!r}")
+        if isinstance(mean, bool) or not isinstance(mean, int | float) or not 0 < mean <= MAX_TICK:
+            shown = _number(mean) if isinstance(mean, int | float) else _kind(mean)
+            v.fail(
+                _join(path, "mean"),
+                f"expected a positive number of ticks, at most {MAX_TICK:,}, got {shown}",
+            )
             return None
         return Delay(kind="exponential", mean=float(mean))
     if "min" not in d or "max" not in d:
@@ -198,6 +279,8 @@ def _network(v: _Validator, data: object, caravans: tuple[str, ...]) -> Network:
     raw_links = d.get("links", [])
     if not isinstance(raw_links, list):
         v.fail(_join(path, "links"), f"expected a list of links, got {_kind(raw_links)}")
+        raw_links = []
+    if v.too_many(raw_links, _join(path, "links"), MAX_LINKS, "links"):
         raw_links = []
     for i, raw in enumerate(raw_links):
         lp = _join(_join(path, "links"), i)
@@ -258,6 +341,8 @@ def _caravans(v: _Validator, data: dict[str, Any]) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw:
         v.fail("caravans", f"expected a non-empty list of names, got {_kind(raw)}")
         return DEFAULT_CARAVANS
+    if v.too_many(raw, "caravans", MAX_CARAVANS, "caravans"):
+        return DEFAULT_CARAVANS
     names: list[str] = []
     for i, item in enumerate(raw):
         name = v.name(item, _join("caravans", i))
@@ -276,6 +361,8 @@ def _caravans(v: _Validator, data: dict[str, Any]) -> tuple[str, ...]:
 def _proposals(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[Proposal, ...]:
     if not isinstance(data, list):
         v.fail("proposals", f"expected a list of proposals, got {_kind(data)}")
+        return ()
+    if v.too_many(data, "proposals", MAX_PROPOSALS, "proposals"):
         return ()
     out: list[Proposal] = []
     for i, raw in enumerate(data):
@@ -301,24 +388,12 @@ NOTE_MAX_CHARS = 500  # a teacher's note is a sentence or two, shown on one line
 
 
 def _note(v: _Validator, raw: object, path: str) -> str | None:
-    """A teacher's note: one line of plain text, not empty, at most ``NOTE_MAX_CHARS``."""
-    text = v.text(raw, path)
-    if text is None:
-        return None
-    if not text.strip():
+    """A teacher's note: one line of plain text (``text`` refuses control characters and
+    line separators), not empty, at most ``NOTE_MAX_CHARS``."""
+    text = v.text(raw, path, NOTE_MAX_CHARS)
+    if text is not None and not text.strip():
         v.fail(path, "a note must say something (it is empty)")
         return None
-    if len(text) > NOTE_MAX_CHARS:
-        v.fail(path, f"a note is at most {NOTE_MAX_CHARS} characters, this one has {len(text)}")
-        return None
-    for i, ch in enumerate(text):
-        if ch in "\u2028\u2029" or ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F:
-            v.fail(
-                path,
-                f"a note is one line of plain text: control character U+{ord(ch):04X} "
-                f"at position {i} is not allowed",
-            )
-            return None
     return text
 
 
@@ -344,6 +419,9 @@ def _sandstorm(
     if not isinstance(raw, list) or not raw:
         v.fail(path, 'a sandstorm is a list of groups, e.g. [["Aghilas", "Taziri"], ["Itri"]]')
         return None
+    if len(raw) > len(caravans):
+        v.fail(path, f"{len(raw):,} groups, but there are only {len(caravans)} caravans")
+        return None
     seen: set[str] = set()
     groups: list[tuple[str, ...]] = []
     ok = True
@@ -351,6 +429,10 @@ def _sandstorm(
         gpath = _join(path, gi)
         if not isinstance(group, list) or not group:
             v.fail(gpath, f"a group is a non-empty list of caravan names, got {_kind(group)}")
+            ok = False
+            continue
+        if len(group) > len(caravans):
+            v.fail(gpath, f"{len(group):,} names, but there are only {len(caravans)} caravans")
             ok = False
             continue
         names: list[str] = []
@@ -372,6 +454,8 @@ def _sandstorm(
 def _timeline(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[TimelineEvent, ...]:
     if not isinstance(data, list):
         v.fail("timeline", f"expected a list of events, got {_kind(data)}")
+        return ()
+    if v.too_many(data, "timeline", MAX_TIMELINE, "desert events"):
         return ()
     out: list[TimelineEvent] = []
     for i, raw in enumerate(data):
@@ -466,11 +550,12 @@ def scenario_from_data(data: object, source: str, default_name: str = "unnamed")
     d = v.obj(data, "", _TOP_KEYS)
     if d is None:
         raise ScenarioError(source, v.problems)
+    v.get(d, "", "$schema", v.text, "")
     name = v.get(d, "", "name", v.name, default_name)
-    description = v.get(d, "", "description", v.text, "")
-    seed = v.get(d, "", "seed", v.time, 0)
+    description = v.get(d, "", "description", lambda x, p: v.text(x, p, lines=True), "")
+    seed = v.get(d, "", "seed", lambda x, p: v.integer(x, p, 0, MAX_SEED), 0)
     caravans = _caravans(v, d)
-    variant = v.get(d, "", "variant", v.text, "paxos")
+    variant = v.get(d, "", "variant", v.name, "paxos")
     if variant not in VARIANTS:
         v.fail("variant", f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
         variant = "paxos"
@@ -521,23 +606,16 @@ def scenario_from_data(data: object, source: str, default_name: str = "unnamed")
 def parse_scenario_text(
     text: str, source: str, fmt: str, default_name: str = "unnamed"
 ) -> Scenario:
-    """Parse ``text`` as ``fmt`` ("json" or "toml") and validate it."""
-    data: object
-    if fmt == "toml":
-        import tomllib
+    """Parse ``text`` as ``fmt`` ("json" or "toml") and validate it.
 
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(source, [Problem("", f"not valid TOML: {exc}")]) from None
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise ScenarioError(
-                source, [Problem("", f"not valid JSON at {where}: {exc.msg}")]
-            ) from None
+    The text is untrusted: parse-level bombs (deep nesting, numbers no field can
+    use, lone surrogates) are problems like any other (see ``desert_paxos._untrusted``).
+    """
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the document
+    try:
+        data = loads_toml(text) if fmt == "toml" else loads_json(text)
+    except InputError as exc:
+        raise ScenarioError(source, [Problem(exc.path, exc.message)]) from None
     return scenario_from_data(data, source, default_name)
 
 
@@ -546,18 +624,8 @@ def load_scenario_file(path: str | Path) -> Scenario:
     p = Path(path)
     source = str(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(source, [Problem("", "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(
-            source, [Problem("", "this is a directory, not a scenario file")]
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(source, [Problem("", f"cannot read it: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(source, [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
+        text = decode_utf8(read_file(p, SCENARIO_LIMIT), "scenario file")
+    except InputError as exc:
+        raise ScenarioError(source, [Problem(exc.path, exc.message)]) from None
     fmt = "toml" if p.suffix.lower() == ".toml" else "json"
     return parse_scenario_text(text, source, fmt, default_name=p.stem)

@@ -9,14 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._untrusted import CONTROL_PATTERN
 from ..protocol import VARIANTS
-from ._load import NOTE_MAX_CHARS
+from ._load import (
+    MAX_CARAVANS,
+    MAX_LINKS,
+    MAX_NAME_CHARS,
+    MAX_PROPOSALS,
+    MAX_SEED,
+    MAX_TEXT_CHARS,
+    MAX_TICK,
+    MAX_TIMELINE,
+    NOTE_MAX_CHARS,
+)
 
 __all__ = ["scenario_json_schema"]
 
-_NAME = {"type": "string", "minLength": 1, "pattern": "\\S"}
-_TICK = {"type": "integer", "minimum": 0}
-_POSITIVE = {"type": "integer", "minimum": 1}
+# Text is plain: no control characters or line separators (a description may hold newlines
+# and tabs), within the format's fixed limits.
+_PLAIN = {"not": {"pattern": CONTROL_PATTERN}}
+_TEXT = {
+    "type": "string",
+    "maxLength": MAX_TEXT_CHARS,
+    "not": {"pattern": "[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029]"},
+}
+_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": "\\S", **_PLAIN}
+_TICK = {"type": "integer", "minimum": 0, "maximum": MAX_TICK}
+_POSITIVE = {"type": "integer", "minimum": 1, "maximum": MAX_TICK}
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 _DELAY = {
     "description": "Uniform {min, max} ticks, or exponential {mean} ticks.",
@@ -29,7 +48,7 @@ _DELAY = {
         },
         {
             "type": "object",
-            "properties": {"mean": {"type": "number", "exclusiveMinimum": 0}},
+            "properties": {"mean": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TICK}},
             "required": ["mean"],
             "additionalProperties": False,
         },
@@ -40,10 +59,8 @@ _NOTE = {
     "minLength": 1,
     "maxLength": NOTE_MAX_CHARS,
     # Something to say, on one line: no control characters (C0, DEL, C1) or line separators.
-    "allOf": [
-        {"pattern": "\\S"},
-        {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"},
-    ],
+    "pattern": "\\S",
+    **_PLAIN,
 }
 _RANGE = {
     "type": "object",
@@ -60,17 +77,19 @@ def scenario_json_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["proposals"],
         "properties": {
-            "$schema": {"type": "string"},
+            "$schema": _TEXT,
             "name": {**_NAME, "description": "Short name shown in traces and narration."},
-            "description": {
-                "type": "string",
-                "description": "The one point this scenario teaches.",
+            "description": {**_TEXT, "description": "The one point this scenario teaches."},
+            "seed": {
+                **_TICK,
+                "maximum": MAX_SEED,
+                "description": "Seed of the run's only random generator.",
             },
-            "seed": {**_TICK, "description": "Seed of the run's only random generator."},
             "caravans": {
                 "type": "array",
                 "items": _NAME,
                 "minItems": 1,
+                "maxItems": MAX_CARAVANS,
                 "uniqueItems": True,
                 "description": "Caravan names; default the five of the desert.",
             },
@@ -94,6 +113,7 @@ def scenario_json_schema() -> dict[str, Any]:
                     "duplicate": _PROBABILITY,
                     "links": {
                         "type": "array",
+                        "maxItems": MAX_LINKS,
                         "items": {
                             "type": "object",
                             "additionalProperties": False,
@@ -120,6 +140,7 @@ def scenario_json_schema() -> dict[str, Any]:
             },
             "proposals": {
                 "type": "array",
+                "maxItems": MAX_PROPOSALS,
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
@@ -129,6 +150,7 @@ def scenario_json_schema() -> dict[str, Any]:
             },
             "timeline": {
                 "type": "array",
+                "maxItems": MAX_TIMELINE,
                 "items": {
                     "type": "object",
                     "required": ["at"],
