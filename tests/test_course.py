@@ -215,3 +215,28 @@ def test_checks_read_the_trace() -> None:
     others = [{"kind": "decide", "node": n, "value": "X", "t": 9} for n in ("A", "C")]
     assert holds(everyone, facts(crash, *others))
     assert not holds(everyone, facts(*others))
+
+
+def test_docs_list_every_condition_kind() -> None:
+    from desert_paxos.course import CHECKS
+
+    text = (ROOT / "docs" / "lessons.md").read_text(encoding="utf-8")
+    listed = [line.split("`")[1] for line in text.splitlines() if line.startswith("| `")]
+    assert [k for k in listed if k in CHECKS or "_" in k] == list(CHECKS)
+
+
+def test_readme_lists_the_course_as_it_is() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for lesson in load_course():
+        assert f"| {lesson.number} | {lesson.title}" in text, lesson.title
+
+
+def test_magic_names_the_course_in_its_closing_hint() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "desert_paxos", "magic"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0
+    assert "`desert-paxos learn`" in done.stdout.splitlines()[-1]

@@ -94,7 +94,8 @@ def _main(args: argparse.Namespace) -> int:
     run_args = build_parser().parse_args([*told, "--", args.scenario])
     code = int(run_args.handler(run_args))
     sys.stdout.write(
-        "\nNext: `desert-paxos scenarios` lists more deserts to cross;"
-        " on a terminal, `desert-paxos repl` lets you walk through one.\n"
+        "\nNext: `desert-paxos learn` teaches Paxos in ten lessons on the live desert;"
+        " `desert-paxos scenarios` lists more deserts to cross, and on a terminal"
+        " `desert-paxos repl` lets you walk through one.\n"
     )
     return code
