@@ -243,9 +243,11 @@ class JsonReader:
     is an :class:`InputError` naming its path.
     """
 
-    __slots__ = ("_decoder", "_flagged", "_whole_decoder")
+    __slots__ = ("_decoder", "_flagged", "_one_line", "_whole_decoder")
 
-    def __init__(self) -> None:
+    def __init__(self, one_line: bool = False) -> None:
+        """``one_line``: each document is one line of a file (the caller names the line)."""
+        self._one_line = one_line
         self._flagged = False
         self._decoder = json.JSONDecoder(parse_float=self._float, parse_constant=self._constant)
         self._whole_decoder = json.JSONDecoder(
@@ -285,9 +287,10 @@ class JsonReader:
             except ValueError:  # an integer past Python's digit limit: find which one
                 value = self._whole_decoder.decode(text)
         except json.JSONDecodeError as exc:
-            raise InputError(
-                f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            ) from None
+            where = f"column {exc.colno}"  # the caller names the line of a one-line document
+            if not self._one_line:
+                where = f"line {exc.lineno}, {where}"
+            raise InputError(f"not valid JSON at {where}: {exc.msg}") from None
         except RecursionError:
             raise InputError(_too_deep_message()) from None
         surrogates = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None

@@ -5,6 +5,11 @@ The first line is the header (``"kind": "header"``, ``"format":
 increasing), ``t`` (never decreasing) and ``kind``. Every view of a run (the
 narration, ``replay``, the REPL, the HTML viewer, the GIF) reads these events,
 never the simulator's internals.
+
+Reading checks every line against the trace contract (``_contract.py``,
+``desert-paxos schema --trace``) and reads only regular files up to a size
+limit (``DESERT_PAXOS_MAX_TRACE_MB``), so a hostile or broken file is one
+:class:`TraceError` naming the line and the field, never a crash in a view.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from .._untrusted import TRACE_LIMIT, InputError, JsonReader, decode_utf8, printable, read_file
+from ._contract import check_event, check_header
 
 __all__ = ["TRACE_FORMAT", "TraceError", "TraceWriter", "dump_event", "read_trace"]
 
@@ -84,52 +92,62 @@ class TraceError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.message}"
+        return printable(f"{where}: {self.message}")
 
 
 def read_trace(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read and check a trace file: the header and the events, or a :class:`TraceError`."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TraceError(source, 0, "no such file") from None
-    except IsADirectoryError:
-        raise TraceError(source, 0, "this is a directory, not a trace file") from None
-    except UnicodeDecodeError:
-        raise TraceError(source, 0, "not UTF-8 text; a trace is JSON Lines") from None
-    except OSError as exc:
-        raise TraceError(source, 0, f"cannot read it: {exc.strerror}") from None
-    return parse_trace_lines(iter(text.splitlines()), source)
+        text = decode_utf8(read_file(Path(path), TRACE_LIMIT), "trace (JSON Lines)")
+    except InputError as exc:
+        raise TraceError(source, 0, exc.message) from None
+    return parse_trace_lines(_lines(text), source)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, split at ``\n`` only (a name may hold U+2028, which
+    ``str.splitlines`` would split at), without building a list of them."""
+    start = 0
+    find = text.find
+    while True:
+        end = find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 def parse_trace_lines(
     lines: Iterator[str], source: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The header and events of a trace's lines, each checked against the contract."""
     header: dict[str, Any] | None = None
     events: list[dict[str, Any]] = []
     last_seq, last_t = 0, 0
+    reader = JsonReader(one_line=True)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TraceError(source, number, f"not valid JSON: {exc.msg}") from None
+            obj = reader.loads(line)
+        except InputError as exc:
+            raise TraceError(source, number, str(exc)) from None
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
             raise TraceError(source, number, 'every line must be an object with a "kind"')
         if header is None:
-            if obj["kind"] != "header" or obj.get("format") != TRACE_FORMAT:
-                raise TraceError(
-                    source,
-                    number,
-                    f'the first line must be the header with "format": "{TRACE_FORMAT}"',
-                )
+            problem = check_header(obj, TRACE_FORMAT)
+            if problem is not None:
+                raise TraceError(source, number, problem)
             header = obj
             continue
-        seq, t = obj.get("seq"), obj.get("t")
-        if not isinstance(seq, int) or not isinstance(t, int):
-            raise TraceError(source, number, 'every event needs integer "seq" and "t"')
+        problem = check_event(obj)
+        if problem is None and obj["kind"] == "header":
+            problem = "a second header: only the first line is the header"
+        if problem is not None:
+            raise TraceError(source, number, problem)
+        seq, t = obj["seq"], obj["t"]
         if seq <= last_seq:
             raise TraceError(source, number, f"seq {seq} does not increase (previous {last_seq})")
         if t < last_t:
