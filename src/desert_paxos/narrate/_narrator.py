@@ -13,6 +13,7 @@ import sys
 from typing import IO, Any
 
 from ..check import INVARIANTS
+from ..trace import incomplete_note
 from ._voices import LEVELS, event_level, protocol_voice, story_voice
 
 __all__ = ["Narrator", "want_colour"]
@@ -148,6 +149,9 @@ class Narrator:
         self.flush()
         end = self.end or {}
         lines: list[str] = []
+        incomplete = end.get("complete") is False  # see trace.summarize_trace
+        if incomplete:
+            lines.append(incomplete_note(end))
         if self.violation is not None:
             v = self.violation
             lines.append(
@@ -173,6 +177,8 @@ class Narrator:
             f"{lost} lost{f' ({detail})' if detail else ''}, {end.get('duplicated', 0)} duplicated."
         )
         status = "broken" if self.violation is not None else "all held"
+        if incomplete and self.violation is None:
+            status = "none broken in the events present; the rest of the run is unknown"
         lines.append(f"Invariants checked after every event: {', '.join(INVARIANTS)} — {status}.")
         return lines
 
@@ -180,7 +186,11 @@ class Narrator:
         lines = self.summary_lines() + (extra or [])
         self._write("── summary " + "─" * 40, "bold")
         for line in lines:
-            style = "bold red" if line.startswith(("SAFETY", "Expectation not met")) else None
+            style = (
+                "bold red"
+                if line.startswith(("SAFETY", "Expectation not met", "INCOMPLETE"))
+                else None
+            )
             self._write(line, style)
 
 
