@@ -287,6 +287,17 @@ def test_a_violation_is_loud(open_viewer: Callable[..., Viewer]) -> None:
     assert viewer.page.evaluate("window.desertViewer.t") == violation["t"]
 
 
+def test_a_trace_cut_short_says_it_is_incomplete(open_viewer: Callable[..., Viewer]) -> None:
+    header, events = trace_of("sandstorm-minority")
+    assert not open_viewer(header, events).page.locator("#incomplete-banner").is_visible()
+    cut = events[:60]  # a run killed mid-way: no end event
+    banner = open_viewer(header, cut).page.locator("#incomplete-banner")
+    assert banner.is_visible()
+    sent = sum(e["kind"] == "send" for e in cut)
+    text = banner.inner_text()
+    assert "INCOMPLETE trace" in text and f"{sent} riders sent" in text
+
+
 # -- the slider, the map and the states ------------------------------------------------------
 
 

@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._files import output_binary
 from ..narrate import story_voice
+from ..trace import incomplete_note, summarize_trace
 from ._model import RunModel, StateFold, build_model
 
 if TYPE_CHECKING:
@@ -48,6 +50,9 @@ _KEY_KINDS = frozenset(
 )
 _DURATION_MS = {0: 1700, 1: 650, 2: 420}
 _LAST_FRAME_MS = 4000
+_CAPTION_LINES, _CAPTION_WIDTH = 4, 72  # the caption's lines, and characters in a line
+_MAX_CHARS = 400  # of any one text drawn: more than a line holds, far below Pillow's limit
+_LABEL_PX = 104  # the widest a caravan's name or campsite is drawn on the map
 
 _SAND = (246, 236, 217)
 _MAP = (243, 223, 182)
@@ -171,6 +176,8 @@ def gif_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep
             else "The day ends without a campsite."
         )
         steps.append(GifStep(len(events) - 1, 0, told))
+    elif events:  # a run cut short: say so, and what the trace holds
+        steps.append(GifStep(len(events) - 1, 0, incomplete_note(summarize_trace(events))))
     return steps
 
 
@@ -190,6 +197,36 @@ def _choose(steps: list[GifStep], max_frames: int) -> list[GifStep]:
             chosen += [pool[(i * len(pool)) // budget] for i in range(budget)]
         budget = max_frames - len(chosen)
     return sorted(chosen, key=lambda s: (s.index, s.tier))
+
+
+def _caption_lines(caption: str) -> list[str]:
+    """The caption in at most four lines of 72 characters; "..." ends one that goes on."""
+    text = _ascii(caption[: _CAPTION_LINES * _CAPTION_WIDTH * 2])
+    lines = textwrap.wrap(text, width=_CAPTION_WIDTH)
+    if len(lines) > _CAPTION_LINES or len(caption) > _CAPTION_LINES * _CAPTION_WIDTH * 2:
+        lines = lines[:_CAPTION_LINES]
+        lines[-1] = lines[-1][: _CAPTION_WIDTH - 3].rstrip() + "..."
+    return lines
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: Any, width: int) -> str:
+    """``text`` in ASCII, cut to ``width`` pixels with "..." when it is longer.
+
+    Only the first ``_MAX_CHARS`` characters are ever looked at: a name of a megabyte is cut
+    long before Pillow's own limit on the text it draws.
+    """
+    cut = len(text) > _MAX_CHARS
+    text = _ascii(text[:_MAX_CHARS])
+    if not cut and draw.textlength(text, font=font) <= width:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest start that fits with its "..."
+        middle = (low + high + 1) // 2
+        if draw.textlength(text[:middle].rstrip() + "...", font=font) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "..."
 
 
 def _ascii(text: str) -> str:
@@ -230,7 +267,7 @@ class _Painter:
         draw.rectangle((10, 44, WIDTH - 10, 298), fill=_MAP, outline=_FRAME)
         self._storm(draw, t)
         title = f"Desert Paxos - {model.header.get('scenario', '?')}"
-        draw.text((12, 8), _ascii(title), font=self.bold, fill=_INK)
+        draw.text((12, 8), _fit(draw, title, self.bold, WIDTH - 100), font=self.bold, fill=_INK)
         clock = f"t = {t}"
         draw.text((WIDTH - 12, 9), clock, font=self.font, fill=_MUTED, anchor="ra")
         self._riders(draw, t)
@@ -266,7 +303,8 @@ class _Painter:
                 if len(points) > 2:
                     draw.polygon(points, fill=colour)
         label = "sandstorm: " + " | ".join(", ".join(g) for g in storm.groups)
-        draw.text((12, 28), _ascii(label), font=self.small, fill=(91, 58, 16))
+        label = _fit(draw, label, self.small, WIDTH - 24)
+        draw.text((12, 28), label, font=self.small, fill=(91, 58, 16))
 
     def _riders(self, draw: ImageDraw.ImageDraw, t: int) -> None:
         for rider in self.model.riders:
@@ -306,9 +344,8 @@ class _Painter:
                     (x - 20, y - 20, x + 20, y + 20), fill=(205, 235, 211), outline=_GREEN, width=3
                 )
                 draw.polygon([(x - 10, y + 8), (x, y - 10), (x + 10, y + 8)], fill=_GREEN)
-                draw.text(
-                    (x, y - 26), _ascii(state.decided), font=self.small, fill=_GREEN, anchor="md"
-                )
+                camp = _fit(draw, state.decided, self.small, _LABEL_PX)
+                draw.text((x, y - 26), camp, font=self.small, fill=_GREEN, anchor="md")
             else:
                 draw.ellipse(
                     (x - 20, y - 20, x + 20, y + 20),
@@ -318,8 +355,10 @@ class _Painter:
                 )
                 promised = state.promised
                 if isinstance(promised, list) and len(promised) == 2:
-                    draw.text((x, y), f"b{promised[0]}", font=self.small, fill=_MUTED, anchor="mm")
-            draw.text((x, y + 23), _ascii(name), font=self.font, fill=_INK, anchor="ma")
+                    banner = _fit(draw, f"b{promised[0]}", self.small, _LABEL_PX // 2)
+                    draw.text((x, y), banner, font=self.small, fill=_MUTED, anchor="mm")
+            label = _fit(draw, name, self.font, _LABEL_PX)
+            draw.text((x, y + 23), label, font=self.font, fill=_INK, anchor="ma")
 
     def _legend(self, draw: ImageDraw.ImageDraw) -> None:
         x = 14
@@ -329,10 +368,10 @@ class _Painter:
             x += 18 + int(draw.textlength(kind, font=self.small)) + 6
 
     def _caption(self, draw: ImageDraw.ImageDraw, step: GifStep) -> None:
-        text = _ascii(step.caption)
-        lines = textwrap.wrap(text, width=72)[:4]
-        colour = _DANGER if text.startswith("SAFETY") else _INK
+        lines = _caption_lines(step.caption)
+        colour = _DANGER if step.caption.startswith(("SAFETY", "INCOMPLETE")) else _INK
         for i, line in enumerate(lines):
+            line = _fit(draw, line, self.font, WIDTH - 28)
             draw.text((14, 326 + i * 20), line, font=self.font, fill=colour)
 
 
@@ -356,7 +395,8 @@ def gif_frames(
         frames.append(painter.frame(step, fold))
         durations.append(_DURATION_MS[step.tier])
     if not frames:  # a trace with nothing to show still makes a (one-frame) picture
-        frames.append(painter.frame(GifStep(0, 0, "Nothing happens."), fold))
+        told = incomplete_note(summarize_trace(events))  # not even an end event
+        frames.append(painter.frame(GifStep(0, 0, told), fold))
         durations.append(_LAST_FRAME_MS)
     durations[-1] = _LAST_FRAME_MS
     return frames, durations
@@ -394,13 +434,14 @@ def write_gif(
     palette = Image.new("P", (1, 1))
     palette.putpalette(flat)
     first, *rest = (f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames)
-    first.save(
-        Path(path),
-        format="GIF",
-        save_all=True,
-        append_images=rest,
-        duration=durations,
-        loop=0,
-        disposal=1,
-    )
+    with output_binary(path, what="the GIF") as stream:  # atomic: written beside, renamed
+        first.save(
+            stream,
+            format="GIF",
+            save_all=True,
+            append_images=rest,
+            duration=durations,
+            loop=0,
+            disposal=1,
+        )
     return len(frames)

@@ -23,7 +23,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .._files import write_output
 from ..narrate import event_level, fmt_ballot, protocol_voice, story_voice
+from ..trace import incomplete_note, summarize_trace
 from ._model import LANE_MARKS, CaravanState, RunModel, build_model, describe_accepted
 
 __all__ = ["page_data", "render_html", "write_html"]
@@ -105,7 +107,14 @@ def page_data(header: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
             for name in model.caravans
         ],
         "violations": model.violations,
+        "incomplete": _incomplete(events),
     }
+
+
+def _incomplete(events: list[dict[str, Any]]) -> str | None:
+    """The banner of a trace without its end event (a run cut short), or None."""
+    summary = summarize_trace(events)
+    return None if summary["complete"] else incomplete_note(summary)
 
 
 def _script_json(value: Any) -> str:
@@ -129,5 +138,5 @@ def render_html(header: dict[str, Any], events: list[dict[str, Any]]) -> str:
 
 
 def write_html(header: dict[str, Any], events: list[dict[str, Any]], path: str | Path) -> None:
-    """Write the self-contained viewer page for a trace to ``path``."""
-    Path(path).write_text(render_html(header, events), encoding="utf-8", newline="\n")
+    """Write the self-contained viewer page for a trace to ``path`` (atomically, see ``_files``)."""
+    write_output(path, render_html(header, events), what="the page")

@@ -89,6 +89,11 @@
     banner.textContent = "⚠ SAFETY VIOLATED at t=" + v.t + ": " + (v.invariant || "?") + " — " + (v.message || "") + " (click to go there)";
     banner.addEventListener("click", () => { stop(); selectEvent(D.violations[0]); setCursor(D.violations[0], true); });
   }
+  if (D.incomplete) { // a trace without its end event: say so, with what it holds
+    const banner = $("incomplete-banner");
+    banner.hidden = false;
+    banner.textContent = "⚠ " + D.incomplete;
+  }
   const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
   const speedSel = $("speed");
   const wanted = Math.max(1, D.end / 20); // the whole run in about twenty seconds
