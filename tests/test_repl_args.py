@@ -55,8 +55,8 @@ def said(s: Session, out: io.StringIO, line: str) -> str:
         (f"/loss {HUGE}", "P must be between 0 and 1"),
         ("/delay -1 5", "MIN must be a whole number from 0 to 1,000 (the scenario's end), got -1"),
         (f"/delay 1 {HUGE}", "MAX must be a whole number from 0 to 1,000 (the scenario's end)"),
-        ("/seed -1", "seed must be a whole number from 0 to 9,223,372,036,854,775,807, got -1"),
-        ("/seed 99999999999999999999", "from 0 to 9,223,372,036,854,775,807"),
+        ("/seed -1", "seed must be a whole number from 0 to 18,446,744,073,709,551,615, got -1"),
+        ("/seed 99999999999999999999", "from 0 to 18,446,744,073,709,551,615"),
         ("/goto -1", "ticks start at 0"),
         ("/goto soon", "/goto takes a tick from 0 to 1,000 (the scenario's end)"),
         ("/run -1", "/run only goes forward"),
@@ -111,3 +111,18 @@ def test_goto_to_where_we_already_are_says_so() -> None:
     text = said(s, out, "/goto 60")
     assert "Already at t=60" in text
     assert "Forward" not in text
+
+
+def test_hand_made_events_stop_at_what_a_scenario_may_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desert_paxos.repl import _session
+
+    s, out = session()
+    held = len(s.scenario.timeline)
+    monkeypatch.setitem(_session.SCENARIO_LIMITS, "timeline", held + 1)
+    said(s, out, "/crash Itri")
+    assert s.rejected == 0
+    text = said(s, out, "/recover Itri")
+    assert f"already holds {held + 1} desert events, the most a scenario may hold" in text
+    assert s.rejected == 1

@@ -148,7 +148,7 @@ def test_crash_is_told_and_state_shows_it() -> None:
     assert "Itri collapses" in text
     assert s.tm.sim.caravans["Itri"] is None
     state = run(s, out, "/state")
-    assert "Itri      collapsed" in state
+    assert any(row.startswith("✗ Itri") and "collapsed" in row for row in state.splitlines())
     why = run(s, out, "/why Itri")
     assert f"collapsed at t={s.clock}" in why
 
@@ -159,7 +159,7 @@ def test_a_fault_mid_tick_lands_on_the_next_tick_after_the_tick_is_finished() ->
     assert s.tm.next_event_time() == 0
     text = run(s, out, "/crash Taziri")
     assert "At t=1: Taziri collapses" in text
-    assert "still due before it happen" in text
+    assert "still due before it happens" in text
     assert s.clock == 1
 
 
@@ -280,11 +280,11 @@ def test_timeline_shows_both_voices() -> None:
     s, out = session()
     run(s, out, "/step 3")
     text = run(s, out, "/timeline 2")
-    assert "│" not in text
     lines = text.splitlines()
-    assert len(lines) >= 4
-    assert [line.startswith("t=") for line in lines].count(True) == 2
-    assert lines[-1].strip().startswith(("Aghilas", "deliver", "persist", "timer"))
+    assert [line.startswith("t=") for line in lines].count(True) == 2  # two stories
+    protocol = [line.strip() for line in lines if "│" in line]  # each under its story
+    assert len(protocol) == 2
+    assert all(p.lstrip("│ ").startswith(("Aghilas", "deliver", "persist")) for p in protocol)
 
 
 def test_why_explains_adoption_from_a_promise() -> None:
@@ -295,8 +295,8 @@ def test_why_explains_adoption_from_a_promise() -> None:
     ):
         s.tm.step()
         s.clock = s.tm.now
-    text = run(s, out, "/why Taziri")
-    assert "It pushes Oasis of Siwa instead of its own wish, Wells of Timbuktu" in text
+    text = " ".join(run(s, out, "/why Taziri").split())
+    assert "It carries Oasis of Siwa forward instead of its own wish, Wells of Timbuktu" in text
     assert "may already be chosen" in text
 
 
@@ -461,6 +461,8 @@ def test_why_says_how_a_caravan_learned_the_decision() -> None:
     s, out = session()
     run(s, out, "/run")
     leader = " ".join(run(s, out, "/why Aghilas").split())  # lines broken at the width, joined
-    assert "it counted the vote of" in leader and "completed a quorum for its own ballot" in leader
+    assert (
+        "it counted the vote of" in leader and "completed a majority for its own banner" in leader
+    )
     follower = " ".join(run(s, out, "/why Taziri").split())
     assert "a rider from Aghilas brought the news" in follower

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["SIDE_BY_SIDE", "cell_width", "clip", "two_voices", "wrap"]
+__all__ = ["GLUE", "SIDE_BY_SIDE", "cell_width", "clip", "two_voices", "wrap"]
 
 SIDE_BY_SIDE = 120  # from this width on, the two voices stand side by side
-_TOKEN = re.compile(r"(\s*)(`[^`]*`\S*|\S+)")  # a `quoted command` is one word
+GLUE = "\u00a0"  # a no-break space between two words keeps them on one line
+_TOKEN = re.compile(r"( *)(`[^`]*`[^ ]*|[^ ]+)")  # a `quoted command` is one word
 
 
 def _cells(ch: str) -> int:
@@ -52,7 +53,8 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
 
     The first line keeps the text's own leading spaces and the spacing between
     words is kept as written; every further line starts with ``indent``. A
-    command quoted in backticks stays whole on one line, so it can be copied.
+    command quoted in backticks stays whole on one line, so it can be copied,
+    and words joined by :data:`GLUE` stay together (it prints as a plain space).
     """
     width = max(width, cell_width(indent) + 2)
     out: list[str] = []
@@ -76,7 +78,7 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
             used = cell_width(line)
     if line or not out:
         out.append(line)
-    return out
+    return [text.replace(GLUE, " ") for text in out]
 
 
 def two_voices(stamp: str, story: str, protocol: str, width: int) -> list[tuple[str, bool]]:

@@ -1,16 +1,23 @@
-"""The map: a picture of the desert at one moment, 80 columns wide.
+"""The map: a picture of the desert at one moment, as wide as the screen.
 
 Theory of operation
 -------------------
-The caravans stand at fixed places on an ellipse (the first at the top, the
-others clockwise), each drawn as a small label of four lines: its name (with
-⛺ once it knows the campsite), its promise, its vote, and what it is doing as
-a proposer or what it decided. Riders in flight are single letters placed along
+The map is drawn at a given width (the REPL's screen: 60 to 200 columns, 80
+on a pipe); every line of it fits, so a terminal never wraps it. The caravans
+stand at fixed places on an ellipse (the first at the top, the others
+clockwise), each drawn as a small label in the glossary's words: its name
+(with ⛺ once it knows the campsite), its promise, its vote, and its banner as
+a proposer or the campsite it knows. A label is as wide as the map leaves room
+for; a fact too long for it is broken at spaces onto the next line (never
+inside a word), and the map grows taller to hold the tallest label. Riders in
+flight are single letters placed along
 the straight path between sender and receiver at the fraction of the journey
 already covered (``(now - sent) / (arrive - sent)``), on the part of the path
 that lies between the two labels. A sandstorm is drawn as ``≋≋≋`` halfway
 between every two caravans it separates, which together make a wall between
 the groups.
+
+The status lines and the legend under the map are broken at spaces too.
 
 The picture is a grid of cells, each a character and a style. ``plain()``
 gives the text without colour (what golden tests pin and pipes get);
@@ -25,15 +32,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from ..protocol import Ballot, Caravan
+from ..narrate._layout import GLUE, cell_width, clip, wrap
+from ..protocol import AcceptorRecord, Ballot, Caravan
 from ..protocol._proposer import ACCEPTING, BACKING_OFF, PREPARING
 
 __all__ = ["RIDER_GLYPHS", "DesertPicture", "Rider", "draw_desert"]
 
-WIDTH = 80
-INNER = WIDTH - 2
-HEIGHT = 17
-LABEL_WIDTH = 22
+WIDTH = 80  # the width when none is given (a pipe's)
+MIN_ROWS = 13  # rows inside the frame, at least
+LABEL_MAX = 36  # a label is never wider than this, however wide the screen
 
 RIDER_GLYPHS: dict[str, tuple[str, str]] = {
     "prepare": ("P", "bold cyan"),
@@ -44,7 +51,18 @@ RIDER_GLYPHS: dict[str, tuple[str, str]] = {
     "decided": ("D", "bold green"),
     "inquire": ("?", "yellow"),
 }
-_LEGEND = "P prepare  p promise  A accept  a accepted  N refusal  D decided  ? inquiry"
+# What each rider carries, in the glossary's words (the story voice says the same).
+_LEGEND = (
+    "P call for promises",
+    "p promise",
+    "A call for votes",
+    "a vote",
+    "N refusal",
+    "D news of the campsite",
+    "? inquiry",
+    "(r,C) banner: round r of caravan C",
+    "k/q: k of the q a majority needs",
+)
 
 Cell = tuple[str, str | None]
 
@@ -65,6 +83,8 @@ class Rider:
 @dataclass(frozen=True, slots=True)
 class DesertPicture:
     rows: tuple[tuple[Cell, ...], ...]
+    # Where each caravan's label stands: (name, left, top, right, bottom), inside the frame.
+    labels: tuple[tuple[str, int, int, int, int], ...] = ()
 
     def plain(self) -> str:
         return "\n".join("".join(ch for ch, _ in row).rstrip() for row in self.rows)
@@ -86,23 +106,9 @@ def _cells(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
-def _text_width(text: str) -> int:
-    return sum(_cells(ch) for ch in text)
-
-
-def _clip(text: str, width: int) -> str:
-    if _text_width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if _text_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
-
-
-def _ballot(ballot: Ballot | None) -> str:
-    return "nothing" if ballot is None else f"({ballot.round},{ballot.caravan})"
+def _banner(ballot: Ballot) -> str:
+    """A banner, compact: ``(2,Itri)`` (the legend says what it is)."""
+    return f"({ballot.round},{ballot.caravan})"
 
 
 class _Canvas:
@@ -133,7 +139,7 @@ class _Canvas:
 
 
 def places(
-    names: tuple[str, ...], width: int = INNER, height: int = HEIGHT - 4
+    names: tuple[str, ...], width: int, height: int, label_width: int
 ) -> dict[str, tuple[float, float]]:
     """Where each caravan stands: on an ellipse, the first at the top, then clockwise.
 
@@ -153,7 +159,7 @@ def places(
                 out_rows[name] = ((j + 0.5) * width / bottom, height - 3.0)
         return out_rows
     cx, cy = (width - 1) / 2, (height - 1) / 2
-    rx, ry = width / 2 - LABEL_WIDTH / 2 - 1, (height - 1) / 2 - 1
+    rx, ry = width / 2 - label_width / 2 - 1, (height - 1) / 2 - 1
     out: dict[str, tuple[float, float]] = {}
     for i, name in enumerate(names):
         angle = -math.pi / 2 + 2 * math.pi * i / n
@@ -161,43 +167,45 @@ def places(
     return out
 
 
-def _label(
-    name: str, caravan: Caravan | None, disk_promised: Ballot | None
+def _facts(
+    name: str, caravan: Caravan | None, logbook: AcceptorRecord | None
 ) -> list[tuple[str, str | None]]:
-    if caravan is None:
-        return [
-            (f"✗ {name}", "bold red"),
-            ("collapsed", "red"),
-            (f"logbook {_ballot(disk_promised)}", "dim"),
-            ("", None),
-        ]
-    decided = caravan.learner.decided
-    record = caravan.acceptor.record
-    title = f"{name} ⛺" if decided is not None else name
-    promised = f"promised {_ballot(caravan.acceptor.promised)}"
-    if record.accepted_ballot is not None:
-        vote = f"voted {record.accepted_value}@{record.accepted_ballot.round}"
+    """What a label says, one fact a line, in the glossary's words."""
+    record = logbook if caravan is None else caravan.acceptor.record
+    if record is not None and record.accepted_ballot is not None:
+        vote = f"vote {record.accepted_value} {_banner(record.accepted_ballot)}"
     else:
-        vote = "no vote yet"
+        vote = "no vote yet" if caravan is not None else "no vote"
+    if caravan is None:
+        promised = None if logbook is None else logbook.promised
+        kept = f"logbook: promise {_banner(promised)}" if promised else "logbook: no promise"
+        return [(f"✗ {name}", "bold red"), ("collapsed", "red"), (kept, "dim"), (vote, "dim")]
+    decided = caravan.learner.decided
+    promise = caravan.acceptor.promised
+    facts: list[tuple[str, str | None]] = [
+        (f"{name} ⛺" if decided is not None else name, "bold green" if decided else "bold"),
+        (f"promise {_banner(promise)}" if promise is not None else "no promise yet", None),
+        (vote, None),
+    ]
     p = caravan.proposer
-    doing = ""
-    style: str | None = None
     if decided is not None:
-        doing, style = f"⛺ {decided.value}", "bold green"
+        facts.append((f"⛺ knows {decided.value}", "bold green"))
     elif p.phase == PREPARING and p.ballot is not None:
         need = caravan.config.phase1_quorum
-        doing, style = f"leads {p.ballot.round}: {len(p.promises)}/{need} promises", "cyan"
+        got = f"{len(p.promises)}/{need}{GLUE}promises"
+        facts.append((f"banner {_banner(p.ballot)}: {got}", "cyan"))
     elif p.phase == ACCEPTING and p.ballot is not None:
         need = caravan.config.phase2_quorum
-        doing, style = f"leads {p.ballot.round}: {len(p.votes)}/{need} votes", "magenta"
+        got = f"{len(p.votes)}/{need}{GLUE}votes"
+        facts.append((f"banner {_banner(p.ballot)}: {got}", "magenta"))
     elif p.phase == BACKING_OFF:
-        doing, style = "backs off, will retry", "yellow"
-    return [
-        (title, "bold green" if decided is not None else "bold"),
-        (promised, None),
-        (vote, None),
-        (doing, style),
-    ]
+        facts.append(("waits, then a higher banner", "yellow"))
+    return facts
+
+
+def _label(facts: list[tuple[str, str | None]], width: int) -> list[tuple[str, str | None]]:
+    """The facts broken at spaces into lines of at most ``width`` cells."""
+    return [(line, style) for text, style in facts for line in wrap(text, width, " ")]
 
 
 def _segment_outside(
@@ -219,29 +227,36 @@ def _segment_outside(
 def draw_desert(
     *,
     caravans: dict[str, Caravan | None],
-    disk_promised: dict[str, Ballot | None],
+    logbooks: dict[str, AcceptorRecord],
     riders: list[Rider],
     groups: list[list[str]] | None,
     now: int,
     title: str,
     status: list[str],
+    width: int = WIDTH,
 ) -> DesertPicture:
+    """The desert at ``now``, every line at most ``width`` cells wide (60 at least)."""
+    width = max(60, width)
+    inner = width - 2
     names = tuple(caravans)
-    height = HEIGHT - 4
-    canvas = _Canvas(INNER, height)
-    where = places(names, INNER, height)
     per_row = (len(names) + 1) // 2 if len(names) >= 6 else 3
-    label_width = min(LABEL_WIDTH, INNER // per_row - 2)
-    boxes: dict[str, tuple[int, int, int, int]] = {}
-    for name in names:
-        lines = _label(name, caravans[name], disk_promised.get(name))
-        lines = [(_clip(text, label_width), style) for text, style in lines]
-        width = max(_text_width(text) for text, _ in lines)
-        x, y = where[name]
-        left = min(max(0, round(x - width / 2)), INNER - width)
-        first_row = min(max(0, round(y) - 1), height - len(lines))
-        boxes[name] = (left, first_row, left + width - 1, first_row + len(lines) - 1)
-        for i, (text, style) in enumerate(lines):
+    label_width = max(4, min(LABEL_MAX, inner // per_row - 2))
+    labels = {
+        name: _label(_facts(name, caravans[name], logbooks.get(name)), label_width)
+        for name in names
+    }
+    tallest = max((len(lines) for lines in labels.values()), default=4)
+    # The map grows taller until no two labels touch (tall labels on a narrow screen).
+    height = max(MIN_ROWS, 2 * tallest + 5)
+    boxes = _boxes(labels, inner, height, label_width)
+    while _overlapping(boxes) and height < 4 * tallest + 12:
+        height += 1
+        boxes = _boxes(labels, inner, height, label_width)
+    canvas = _Canvas(inner, height)
+    for name, (left, first_row, right, bottom) in boxes.items():
+        for y in range(first_row, bottom + 1):  # the whole label is kept clear of riders
+            canvas.taken[y][left : right + 1] = [True] * (right + 1 - left)
+        for i, (text, style) in enumerate(labels[name]):
             canvas.put(left, first_row + i, text, style)
     centres = {name: ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for name, b in boxes.items()}
     # A column of sand on each side of a label keeps riders from touching the text.
@@ -276,19 +291,62 @@ def draw_desert(
         glyph, style = RIDER_GLYPHS.get(rider.kind, ("•", None))
         if canvas.free(x, y):
             canvas.put(x, y, glyph, "dim" if rider.doomed else style)
-    top_text = _clip(f"─ {title} ", INNER)
+    top_text = clip(f"─ {title} ", inner)
     top: list[Cell] = [("╭", "dim")]
-    top += [(ch, "bold") for ch in top_text] + [("─", "dim")] * (INNER - _text_width(top_text))
+    top += _row(top_text, "bold") + [("─", "dim")] * (inner - cell_width(top_text))
     top.append(("╮", "dim"))
     rows: list[tuple[Cell, ...]] = [tuple(top)]
     for line in canvas.cells:
         rows.append((("│", "dim"), *line, ("│", "dim")))
-    rows.append(tuple([("╰", "dim")] + [("─", "dim")] * INNER + [("╯", "dim")]))
-    for text in [*status, _LEGEND]:
-        row: list[Cell] = []
-        for ch in _clip(text, WIDTH):
-            row.append((ch, "dim" if text is _LEGEND else None))
-            if _cells(ch) == 2:
-                row.append(("", None))
-        rows.append(tuple(row))
-    return DesertPicture(rows=tuple(rows))
+    rows.append(tuple([("╰", "dim")] + [("─", "dim")] * inner + [("╯", "dim")]))
+    for text in status:
+        rows.extend(tuple(_row(line, None)) for line in wrap(text, width, "  "))
+    rows.extend(tuple(_row(line, "dim")) for line in _legend_lines(width))
+    placed = tuple((name, *boxes[name]) for name in names)
+    return DesertPicture(rows=tuple(rows), labels=placed)
+
+
+def _boxes(
+    labels: dict[str, list[tuple[str, str | None]]], inner: int, height: int, label_width: int
+) -> dict[str, tuple[int, int, int, int]]:
+    """Where each label stands (left, top, right, bottom) on a canvas of that size."""
+    where = places(tuple(labels), inner, height, label_width)
+    boxes: dict[str, tuple[int, int, int, int]] = {}
+    for name, lines in labels.items():
+        wide = max(cell_width(text) for text, _ in lines)
+        x, y = where[name]
+        left = min(max(0, round(x - wide / 2)), inner - wide)
+        first_row = min(max(0, round(y) - 1), height - len(lines))
+        boxes[name] = (left, first_row, left + wide - 1, first_row + len(lines) - 1)
+    return boxes
+
+
+def _overlapping(boxes: dict[str, tuple[int, int, int, int]]) -> bool:
+    """Whether two labels touch (a column of sand must stay between them)."""
+    placed = list(boxes.values())
+    for i, (ax0, ay0, ax1, ay1) in enumerate(placed):
+        for bx0, by0, bx1, by1 in placed[i + 1 :]:
+            if ax0 <= bx1 + 1 and bx0 <= ax1 + 1 and ay0 <= by1 and by0 <= ay1:
+                return True
+    return False
+
+
+def _row(text: str, style: str | None) -> list[Cell]:
+    row: list[Cell] = []
+    for ch in text:
+        row.append((ch, style))
+        if _cells(ch) == 2:
+            row.append(("", None))
+    return row
+
+
+def _legend_lines(width: int) -> list[str]:
+    """The legend, its entries packed into lines of at most ``width`` cells, never split."""
+    lines: list[str] = []
+    line = ""
+    for entry in _LEGEND:
+        if line and cell_width(line) + 2 + cell_width(entry) > width:
+            lines.append(line)
+            line = ""
+        line = f"{line}  {entry}" if line else entry
+    return [*lines, line]

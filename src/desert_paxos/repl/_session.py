@@ -35,6 +35,7 @@ from typing import Any
 
 from .._files import OutputError, write_output
 from ..narrate import LEVELS, protocol_voice, story_voice
+from ..narrate._layout import two_voices
 from ..scenario import (
     BUILTIN_NAMES,
     Delay,
@@ -46,11 +47,13 @@ from ..scenario import (
     resolve_scenario,
 )
 from ..scenario import Proposal as PlannedProposal
+from ..scenario._load import LIMITS as SCENARIO_LIMITS
 from ._commands import Command, ReplError, command_named, help_lines, parse_line
 from ._machine import ReplayMismatch, TimeMachine, encode_event
 from ._map import DesertPicture, draw_desert
 from ._screen import Screen
 from ._views import (
+    chosen_lines,
     inflight_lines,
     riders_in_flight,
     sandstorm_groups,
@@ -63,7 +66,7 @@ __all__ = ["Injection", "Session"]
 MAX_COUNT = 1_000_000  # /step, /back and /timeline take n from 1 to this
 MAX_RUN_STEPS = 200_000  # one /run never takes longer than this without asking again
 MAX_SPEED = 100_000  # /play's fastest speed, in ticks a second
-MAX_SEED = 2**63 - 1  # /seed's largest seed
+MAX_SEED = SCENARIO_LIMITS["seed"]  # /seed's largest: what a scenario file may hold
 
 
 @dataclass(slots=True)
@@ -223,8 +226,8 @@ class Session:
                 self.show_map()
             case "state":
                 name = self._caravan_arg(args, command, optional=True)
-                for text in state_lines(self.tm, name):
-                    self.screen.say(text)
+                for text in state_lines(self.tm, name, self.screen.width):
+                    self.screen.say(text, indent=" " * 12)
             case "inflight":
                 _no_args(args, command)
                 for text in inflight_lines(self.tm, self.clock):
@@ -449,20 +452,18 @@ class Session:
         sim = tm.sim
         riders = riders_in_flight(tm)
         groups = sandstorm_groups(tm)
-        status = [self.status_text()]
-        values = sorted(set(sim.monitor.decisions.values()))
-        if values:
-            status.append(f"⛺ The campsite is chosen: {' and '.join(values)}.")
+        status = [self.status_text(), *chosen_lines(tm)]
         if groups:
             status.append("Sandstorm: " + " | ".join(", ".join(g) for g in groups))
         return draw_desert(
             caravans=sim.caravans,
-            disk_promised={name: record.promised for name, record in sim.disk.items()},
+            logbooks=sim.disk,
             riders=riders,
             groups=groups,
             now=self.clock,
             title=f"{self.base.name} · seed {self.base.seed} · t={self.clock}",
             status=status,
+            width=self.screen.width,
         )
 
     def show_map(self) -> None:
@@ -505,21 +506,25 @@ class Session:
         if not events:
             self.screen.say("Nothing has happened yet: /step lets the first event happen.")
             return
+        width = self.screen.width
         for event in reversed(events):
-            self.screen.say(f"t={event['t']:>5}  {story_voice(event)}")
-            self.screen.say(f"{'':>7}  {protocol_voice(event)}", "dim")
+            stamp = f"t={event['t']:>5}"
+            for text, protocol in two_voices(
+                stamp, story_voice(event), protocol_voice(event), width
+            ):
+                self.screen.whole(text, "dim" if protocol else None)
 
     def _why(self, name: str | None) -> None:
-        sim = self.tm.sim
         if name is not None:
             for text in why_lines(self.tm, name):
                 self.screen.say(text)
             return
-        values = sorted(set(sim.monitor.decisions.values()))
-        if values:
-            self.screen.say(f"The caravans have chosen {' and '.join(values)}.", "bold")
-        else:
-            self.screen.say("No campsite is chosen yet. Caravan by caravan:", "bold")
+        chosen = chosen_lines(self.tm)
+        for text in chosen or [
+            "No campsite is chosen yet: no majority has written a vote for one."
+        ]:
+            self.screen.say(text, "bold")
+        self.screen.say("Caravan by caravan:", "bold")
         for caravan in self.names:
             self.screen.say(f"{caravan}:", "bold")
             for text in why_lines(self.tm, caravan):
@@ -565,6 +570,18 @@ class Session:
                 f"the run stopped at a safety violation (t={tm.sim.violation.t}); "
                 "/back before it to change the desert"
             )
+        # A saved session must load again: it holds no more than a scenario file may.
+        field, noun = (
+            ("proposals", "proposals")
+            if isinstance(make(0), PlannedProposal)
+            else ("timeline", "desert events")
+        )
+        held, limit = len(getattr(self.scenario, field)), SCENARIO_LIMITS[field]
+        if held >= limit:
+            raise ReplError(
+                f"this desert already holds {held:,} {noun}, the most a scenario may hold; "
+                "/save it, or /seed N to start over"
+            )
         at = self.act_time()
         if at > tm.sim.until:
             raise ReplError(
@@ -607,7 +624,7 @@ class Session:
         if before > 0:
             self.screen.say(
                 f"At t={at}: {what} (first, {before} step{'s' if before != 1 else ''} still "
-                f"due before it happen).",
+                f"due before it happens).",
                 "bold cyan",
             )
         else:
