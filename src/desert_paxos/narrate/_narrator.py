@@ -12,6 +12,7 @@ import os
 import sys
 from typing import IO, Any
 
+from .._untrusted import printable
 from ..check import INVARIANTS
 from ..trace import incomplete_note
 from ._voices import LEVELS, event_level, protocol_voice, story_voice
@@ -92,9 +93,9 @@ class Narrator:
             self.caravans = list(event.get("caravans", []))
             if self.level >= LEVELS["info"]:
                 title = f"Desert Paxos — {event.get('scenario')} (seed {event.get('seed')})"
-                self._write(title, "bold")
+                self._write(printable(title), "bold")
                 if event.get("description"):
-                    self._write(str(event["description"]), "italic")
+                    self._write(printable(str(event["description"]), lines=True), "italic")
             return
         if kind == "decide":
             self.decisions.setdefault(
@@ -191,7 +192,7 @@ class Narrator:
                 if line.startswith(("SAFETY", "Expectation not met", "INCOMPLETE"))
                 else None
             )
-            self._write(line, style)
+            self._write(printable(line), style)
 
 
 def _join_names(names: list[str]) -> str:

@@ -6,7 +6,11 @@ internals, so a live run, a replayed trace and the REPL tell the same story.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec
+
+from .._untrusted import printable
 
 __all__ = [
     "LEVELS",
@@ -20,6 +24,20 @@ LEVELS: dict[str, int] = {"quiet": 0, "info": 1, "debug": 2, "trace": 3}
 
 _INFO_KINDS = {"propose", "adopt", "decide", "sandstorm", "calm", "crash", "recover", "note"}
 _TRACE_KINDS = {"drop", "timer", "timer_set", "timer_cancel", "persist"}
+
+
+_P = ParamSpec("_P")
+
+
+def _printable(voice: Callable[_P, str]) -> Callable[_P, str]:
+    """A voice whose lines show control characters escaped: a trace's names and campsites
+    may come from anyone's file, and must not drive the terminal (run, replay, REPL)."""
+
+    @functools.wraps(voice)
+    def told(*args: _P.args, **kwargs: _P.kwargs) -> str:
+        return printable(voice(*args, **kwargs))
+
+    return told
 
 
 def event_level(event: dict[str, Any]) -> int:
@@ -131,6 +149,7 @@ def _network_text(event: dict[str, Any]) -> str:
     return f"{ride}, {loss:.0%} are lost and {dup:.0%} set out twice"
 
 
+@_printable
 def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
     """The caravan story of one event (``everyone``: a send merged into a broadcast)."""
     kind = event.get("kind")
@@ -215,6 +234,7 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
     return f"{kind}"
 
 
+@_printable
 def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
     """The protocol view of one event, e.g. ``Aghilas → Taziri  PREPARE (3, Aghilas)``."""
     kind = event.get("kind")
