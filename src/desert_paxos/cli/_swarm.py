@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from .._files import write_output
 from ..narrate import LEVELS
 from ..protocol import VARIANTS
 from ._common import (
@@ -178,10 +179,8 @@ def _shrink_first(seed: int, args: argparse.Namespace, out: IO[str]) -> None:
 
 
 def _write_scenario(path: Path, data: dict[str, object]) -> None:
-    try:
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror}") from None
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    write_output(path, text, what="the scenario")  # atomic: a file beside it, renamed into place
 
 
 def _show(args: argparse.Namespace) -> int:
