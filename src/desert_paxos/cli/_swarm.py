@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,13 +27,19 @@ from ._common import (
 if TYPE_CHECKING:  # concurrent.futures costs ~10 ms to import: only when a sweep runs
     from concurrent.futures import Executor
 
-__all__ = ["register"]
+__all__ = ["MAX_CHUNK", "MAX_SEEDS", "register"]
+
+MAX_SEEDS = 100_000_000  # one sweep: some ten hours on two cores; a longer one is split by --first
+MAX_CHUNK = 10_000  # seeds per task: a chunk's failures are held in one worker until it ends
 
 _EXAMPLES = """\
   desert-paxos swarm --seeds 10000                      the real protocol must hold in every desert
   desert-paxos swarm --seeds 2000 --variant early-learner --shrink
   desert-paxos swarm --show 139 --variant early-learner  tell one seed's desert, as `run` does
   desert-paxos swarm --seeds 100000 --executor dask --scheduler tcp://10.0.0.5:8786
+limits: --seeds at most 100,000,000 per sweep (go on with --first), --workers at most one per
+core, --chunk at most 10,000; Ctrl-C or SIGTERM stops the sweep and its workers, and a worker
+whose swarm process is gone ends itself
 exit codes: 0 every seed held, 1 a seed failed, 2 bad input, 130 interrupted
 """
 
@@ -55,7 +63,7 @@ def register(subparsers: Any) -> None:
         type=positive_int,
         default=1000,
         metavar="N",
-        help="deserts to check (default 1000)",
+        help=f"deserts to check (default 1000, at most {MAX_SEEDS:,} per sweep)",
     )
     p.add_argument(
         "--first",
@@ -74,13 +82,19 @@ def register(subparsers: Any) -> None:
         help="process pool (default), dask.distributed, or inline (this process)",
     )
     p.add_argument(
-        "--workers", type=positive_int, metavar="W", help="worker processes (default: one per core)"
+        "--workers",
+        type=positive_int,
+        metavar="W",
+        help="worker processes (default and most: one per core)",
     )
     p.add_argument(
         "--scheduler", metavar="ADDR", help="a dask scheduler to use (with --executor dask)"
     )
     p.add_argument(
-        "--chunk", type=positive_int, metavar="C", help="seeds per task (default: automatic)"
+        "--chunk",
+        type=positive_int,
+        metavar="C",
+        help=f"seeds per task (default: automatic; at most {MAX_CHUNK:,})",
     )
     p.add_argument(
         "--shrink",
@@ -112,6 +126,17 @@ def _check_args(args: argparse.Namespace) -> None:
         problems.append("--save needs --show SEED (the desert to save)")
     if args.shrink and not Path(args.out).is_dir():
         problems.append(f"--out {args.out}: no such directory")
+    if args.seeds > MAX_SEEDS:
+        problems.append(
+            f"--seeds {args.seeds:,} is more than one sweep checks (at most {MAX_SEEDS:,}, some "
+            f"ten hours on two cores); sweep in parts: --seeds {MAX_SEEDS} --first {args.first}, "
+            f"then --first {args.first + MAX_SEEDS}, and so on"
+        )
+    if args.chunk is not None and args.chunk > MAX_CHUNK:
+        problems.append(
+            f"--chunk {args.chunk:,} is too large: at most {MAX_CHUNK:,} seeds per task "
+            "(the automatic size is usually best: leave --chunk out)"
+        )
     if len(problems) == 1:
         raise CliError(problems[0])
     if problems:
@@ -131,22 +156,25 @@ def _main(args: argparse.Namespace) -> int:
     from ..swarm import run_swarm
 
     out = sys.stdout
-    workers = args.workers or os.cpu_count() or 1
+    workers = _workers(args.workers)
     chunk = args.chunk or max(10, min(500, args.seeds // (workers * 8) or 1))
     executor, close, label = _executor(args, workers)
     bar = _ProgressBar(sys.stderr)
+    summary = None
     try:
-        summary = run_swarm(
-            args.seeds,
-            first=args.first,
-            variant=args.variant,
-            executor=executor,
-            chunk=chunk,
-            progress=bar,
-        )
+        with _sigterm_interrupts():
+            summary = run_swarm(
+                args.seeds,
+                first=args.first,
+                variant=args.variant,
+                executor=executor,
+                chunk=chunk,
+                progress=bar,
+                window=4 * workers,
+            )
     finally:
         bar.clear()
-        close()
+        close(summary is None or summary.interrupted)
     for line in summary.lines():
         out.write(line + "\n")
     rate = summary.done / summary.seconds if summary.seconds > 0 else 0.0
@@ -154,13 +182,51 @@ def _main(args: argparse.Namespace) -> int:
     for failure in summary.failures[:10]:
         out.write(f"  seed {failure.seed}: {failure.kind} — {failure.detail}\n")
         out.write(f"    reproduce: {reproduce(failure.seed, args.variant)}\n")
-    if len(summary.failures) > 10:
-        out.write(f"  … and {len(summary.failures) - 10:,} more failing seeds.\n")
+    if summary.failed > 10:
+        out.write(f"  … and {summary.failed - 10:,} more failing seeds.\n")
     if summary.failures and args.shrink:
         _shrink_first(summary.failures[0].seed, args, out)
     if summary.interrupted:
         return 130
     return EXIT_OK if summary.ok else EXIT_VIOLATED
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _workers(asked: int | None) -> int:
+    """One worker per core, unless fewer are asked for; more would only take turns."""
+    cores = _cores()
+    if asked is None:
+        return cores
+    if asked > cores:
+        sys.stderr.write(
+            f"desert-paxos swarm: --workers {asked:,} is more than the {cores} core(s) here; "
+            f"using {cores} (more processes would only take turns on the same cores)\n"
+        )
+        return cores
+    return asked
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While a sweep runs, SIGTERM stops it as Ctrl-C does: summary, workers ended, exit 130."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _shrink_first(seed: int, args: argparse.Namespace, out: IO[str]) -> None:
@@ -211,20 +277,36 @@ def _show(args: argparse.Namespace) -> int:
 
 def _executor(
     args: argparse.Namespace, workers: int
-) -> tuple[Executor | None, Callable[[], None], str]:
-    """The executor to run chunks on, how to close it, and a label for the speed line."""
+) -> tuple[Executor | None, Callable[[bool], None], str]:
+    """The executor to run chunks on, how to close it (``True``: stop the work being done
+    now), and a label for the speed line."""
     match args.executor:
         case "inline":
-            return None, lambda: None, "this process"
+            return None, lambda stop: None, "this process"
         case "process":
             from concurrent.futures import ProcessPoolExecutor
 
-            pool = ProcessPoolExecutor(max_workers=workers)
-            return pool, lambda: pool.shutdown(cancel_futures=True), f"{workers} worker process(es)"
+            from ..swarm import worker_init
+
+            pool = ProcessPoolExecutor(
+                max_workers=workers, initializer=worker_init, initargs=(os.getpid(),)
+            )
+
+            def close(stop: bool) -> None:
+                # An interrupted sweep does not wait for the chunks being run: their workers
+                # are stopped (the pool knows them only privately, hence getattr).
+                if stop:
+                    for process in list((getattr(pool, "_processes", None) or {}).values()):
+                        process.terminate()
+                pool.shutdown(cancel_futures=True)
+
+            return pool, close, f"{workers} worker process(es)"
     return _dask_executor(args.scheduler, workers)
 
 
-def _dask_executor(scheduler: str | None, workers: int) -> tuple[Executor, Callable[[], None], str]:
+def _dask_executor(
+    scheduler: str | None, workers: int
+) -> tuple[Executor, Callable[[bool], None], str]:
     import importlib
     import logging
 
@@ -241,7 +323,7 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[Executor, Calla
         except (OSError, TimeoutError, ValueError) as exc:
             raise CliError(f"--scheduler {scheduler}: cannot reach it ({exc})") from None
         executor: Executor = client.get_executor()
-        return executor, client.close, f"dask scheduler {scheduler}"
+        return executor, lambda stop: client.close(), f"dask scheduler {scheduler}"
     cluster = distributed.LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
@@ -251,7 +333,7 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[Executor, Calla
     )
     client = distributed.Client(cluster)
 
-    def close() -> None:
+    def close(stop: bool) -> None:
         client.close()
         cluster.close()
 

@@ -2,6 +2,7 @@
 
 from ._desert import LIVENESS_TICKS, Desert, draw_desert
 from ._run import (
+    KEPT_FAILURES,
     ChunkResult,
     Failure,
     SwarmProgress,
@@ -11,10 +12,12 @@ from ._run import (
     run_chunk,
     run_swarm,
     verdict_of,
+    worker_init,
 )
 from ._shrink import Shrunk, shrink
 
 __all__ = [
+    "KEPT_FAILURES",
     "LIVENESS_TICKS",
     "ChunkResult",
     "Desert",
@@ -29,4 +32,5 @@ __all__ = [
     "run_swarm",
     "shrink",
     "verdict_of",
+    "worker_init",
 ]

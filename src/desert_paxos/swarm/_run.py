@@ -15,19 +15,30 @@ executor of a ``dask.distributed`` client, local or on a cluster. Results are
 taken as they complete, for the progress bar, and the summary is built from
 them sorted by seed, so it is the same whichever executor ran the sweep and in
 whatever order chunks finished.
+
+Bounds: chunks are made lazily and at most ``window`` of them are submitted at
+a time (another as each completes), so a sweep of any length holds a few
+futures, not one per chunk; the summary counts every failure but keeps only the
+``KEPT_FAILURES`` of lowest seed. Pool workers made with :func:`worker_init` ignore Ctrl-C (the parent
+stops the sweep) and end themselves when their parent process is gone.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, as_completed
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
+from itertools import islice
 
 from ..sim import RunResult, Simulation
 from ._desert import Desert, draw_desert
 
 __all__ = [
+    "KEPT_FAILURES",
     "ChunkResult",
     "Failure",
     "SwarmProgress",
@@ -37,7 +48,11 @@ __all__ = [
     "run_chunk",
     "run_swarm",
     "verdict_of",
+    "worker_init",
 ]
+
+KEPT_FAILURES = 1_000  # failures a summary keeps, the lowest seeds first; all are counted
+_PARENT_POLL = 0.25  # seconds between a worker's looks at whether its parent still lives
 
 SwarmProgress = Callable[[int, int, int, float], None]  # done, total, failures, seconds
 
@@ -81,20 +96,36 @@ class SwarmSummary:
     seconds: float = 0.0  # wall clock, for the speed line only (never in the summary text)
     interrupted: bool = False
     done: int = 0
+    failed: int = 0  # every failing seed, counted (``failures`` keeps the lowest seeds only)
+    safety_failed: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.interrupted
+        return self.failed == 0 and not self.interrupted
+
+    def add(self, chunk: ChunkResult) -> None:
+        """Count one chunk's seeds and failures; keep the ``KEPT_FAILURES`` of lowest seed."""
+        self.done += chunk.count
+        self.deliveries += chunk.deliveries
+        self.failed += len(chunk.failures)
+        self.safety_failed += sum(1 for f in chunk.failures if f.kind == "safety")
+        self.failures.extend(chunk.failures)
+        if len(self.failures) > 2 * KEPT_FAILURES:
+            self._trim()
+
+    def _trim(self) -> None:
+        self.failures.sort(key=lambda f: f.seed)
+        del self.failures[KEPT_FAILURES:]
 
     def lines(self) -> list[str]:
         """The summary, identical whichever executor ran the sweep."""
         last = self.first + self.seeds - 1
-        safety = sum(1 for f in self.failures if f.kind == "safety")
-        liveness = len(self.failures) - safety
+        safety = self.safety_failed
+        liveness = self.failed - safety
         mean = self.deliveries / self.done if self.done else 0.0
         out = [
             f"Swarm of seeds {self.first}..{last} ({self.seeds:,} deserts), variant {self.variant}:",
-            f"  {self.done - len(self.failures):,} held, {len(self.failures):,} failed "
+            f"  {self.done - self.failed:,} held, {self.failed:,} failed "
             f"({safety:,} safety, {liveness:,} liveness); {self.deliveries:,} deliveries "
             f"({mean:.0f} per desert).",
         ]
@@ -139,26 +170,54 @@ def run_chunk(first: int, count: int, variant: str) -> ChunkResult:
     return ChunkResult(first, count, deliveries, tuple(failures))
 
 
-def _chunks(first: int, seeds: int, size: int) -> list[tuple[int, int]]:
+def worker_init(parent: int) -> None:
+    """Run in each pool worker as it starts: leave Ctrl-C to the parent, and end with it.
+
+    A terminal's Ctrl-C reaches every process of the foreground group; the
+    parent stops the sweep and shuts the pool down, so a worker ignores it, and
+    SIGTERM ends a worker at once (a forked worker would otherwise inherit the
+    parent's handler). A parent killed outright (SIGKILL, a crash) shuts nothing
+    down: a daemon thread sees the worker adopted by another process and ends it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="desert-paxos-parent-watch", daemon=True).start()
+
+
+def _chunks(first: int, seeds: int, size: int) -> Iterator[tuple[int, int]]:
+    """The chunks of a sweep, made one at a time (a sweep may be long)."""
     end = first + seeds
-    return [(start, min(size, end - start)) for start in range(first, end, size)]
+    for start in range(first, end, size):
+        yield start, min(size, end - start)
 
 
 def _results(
-    executor: Executor | None, chunks: list[tuple[int, int]], variant: str
-) -> Iterator[ChunkResult]:
+    executor: Executor | None, chunks: Iterator[tuple[int, int]], variant: str, window: int
+) -> Generator[ChunkResult, None, None]:
     if executor is None:
         for start, count in chunks:
             yield run_chunk(start, count, variant)
         return
-    futures: list[Future[ChunkResult]] = [
-        executor.submit(run_chunk, start, count, variant) for start, count in chunks
-    ]
+    # At most ``window`` chunks are out at a time: one more is submitted as each completes.
+    pending: dict[Future[ChunkResult], int] = {}
     try:
-        for future in as_completed(futures):
-            yield future.result()
+        while True:
+            for start, count in islice(chunks, window - len(pending)):
+                pending[executor.submit(run_chunk, start, count, variant)] = start
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=pending.__getitem__):
+                del pending[future]
+                yield future.result()
     finally:
-        for future in futures:
+        for future in pending:
             future.cancel()
 
 
@@ -170,19 +229,24 @@ def run_swarm(
     executor: Executor | None = None,
     chunk: int = 200,
     progress: SwarmProgress | None = None,
+    window: int = 16,
 ) -> SwarmSummary:
-    """Check ``seeds`` deserts starting at ``first``; Ctrl-C stops and keeps what is done."""
+    """Check ``seeds`` deserts starting at ``first``; Ctrl-C stops and keeps what is done.
+
+    At most ``window`` chunks are submitted to ``executor`` at a time.
+    """
     summary = SwarmSummary(variant=variant, first=first, seeds=seeds)
     started = time.perf_counter()
+    results = _results(executor, _chunks(first, seeds, max(1, chunk)), variant, max(1, window))
     try:
-        for chunk_result in _results(executor, _chunks(first, seeds, max(1, chunk)), variant):
-            summary.done += chunk_result.count
-            summary.deliveries += chunk_result.deliveries
-            summary.failures.extend(chunk_result.failures)
+        for chunk_result in results:
+            summary.add(chunk_result)
             if progress is not None:
-                progress(summary.done, seeds, len(summary.failures), time.perf_counter() - started)
+                progress(summary.done, seeds, summary.failed, time.perf_counter() - started)
     except KeyboardInterrupt:
         summary.interrupted = True
-    summary.failures.sort(key=lambda f: f.seed)
+    finally:
+        results.close()  # cancels the chunks not started yet
+    summary._trim()
     summary.seconds = time.perf_counter() - started
     return summary
