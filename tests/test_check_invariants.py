@@ -189,3 +189,19 @@ def test_the_early_learner_is_caught_by_knowledge_before_anyone_disagrees(seed: 
     assert result.violation is not None and result.violation.invariant == "knowledge"
     # The real protocol in the same desert decides only what a quorum voted for.
     assert Simulation(load_builtin("proposer-collapses"), seed=seed).run().violation is None
+
+
+def test_a_vote_cast_under_a_reused_ballot_still_counts_after_the_acceptor_votes_again() -> None:
+    # Taziri reused (1, Taziri) after a crash: Aghilas voted Siwa under it, then Timbuktu.
+    # Its Siwa vote was cast (a learner may have counted it), so Taziri's own Siwa vote later
+    # completes a quorum for Siwa under the ballot that had already chosen Timbuktu.
+    m = SafetyMonitor(phase2_quorum=2, caravans=("Aghilas", "Taziri"))
+    b1 = Ballot(1, "Taziri")
+    rec = AcceptorRecord
+    assert m.on_persist(1, "Aghilas", rec(accepted_ballot=b1, accepted_value="Siwa")) is None
+    assert m.on_persist(2, "Aghilas", rec(accepted_ballot=b1, accepted_value="Timbuktu")) is None
+    assert m.on_persist(3, "Taziri", rec(accepted_ballot=b1, accepted_value="Timbuktu")) is None
+    assert m.chosen == {b1: "Timbuktu"}
+    v = m.on_persist(4, "Taziri", rec(accepted_ballot=b1, accepted_value="Siwa"))
+    assert v is not None and v.invariant == "single-choice"
+    assert m.just_chosen == (b1, "Siwa", ("Aghilas", "Taziri"))

@@ -71,7 +71,10 @@ class SafetyMonitor:
         self.just_chosen: tuple[Ballot, str, tuple[str, ...]] | None = None
         self.proposed: set[str] = set()
         self.decisions: dict[str, str] = {}  # caravan -> first campsite it decided
-        self.votes: dict[Ballot, dict[str, str]] = {}  # ballot -> acceptor -> value
+        # ballot -> campsite -> every acceptor that ever voted for it under that ballot, in
+        # order. Ever, not now: an acceptor of a reused ballot may vote again for another
+        # campsite, but its first vote was cast and may have been counted by a learner.
+        self.votes: dict[Ballot, dict[str, list[str]]] = {}
         self.chosen: dict[Ballot, str] = {}
         self.promises: dict[str, Ballot] = {}  # highest promise each acceptor ever made
 
@@ -79,7 +82,7 @@ class SafetyMonitor:
         other = SafetyMonitor(self.phase2_quorum, self.caravans)
         other.proposed = set(self.proposed)
         other.decisions = dict(self.decisions)
-        other.votes = {b: dict(v) for b, v in self.votes.items()}
+        other.votes = {b: {v: list(a) for v, a in by.items()} for b, by in self.votes.items()}
         other.chosen = dict(self.chosen)
         other.promises = dict(self.promises)
         return other
@@ -108,18 +111,18 @@ class SafetyMonitor:
         ballot, value = record.accepted_ballot, record.accepted_value
         if ballot is None or value is None:
             return None
-        voters = self.votes.setdefault(ballot, {})
-        if voters.get(node) == value:
+        voters = self.votes.setdefault(ballot, {}).setdefault(value, [])
+        if node in voters:
             return None
-        voters[node] = value
-        tally = sum(1 for v in voters.values() if v == value)
+        voters.append(node)
+        tally = len(voters)
         if tally < self.phase2_quorum:
             return None
         earlier = self.chosen.get(ballot)
         if earlier == value:
             return None
         if earlier is None or tally == self.phase2_quorum:
-            self.just_chosen = (ballot, value, self._in_order(voters, value))
+            self.just_chosen = (ballot, value, self._in_order(voters))
         if earlier is None:  # a second value under one ballot is a violation too, below
             self.chosen[ballot] = value
         for other_ballot, other_value in self.chosen.items():
@@ -132,8 +135,8 @@ class SafetyMonitor:
                 )
         return None
 
-    def _in_order(self, voters: dict[str, str], value: str) -> tuple[str, ...]:
-        names = [name for name, v in voters.items() if v == value]
+    def _in_order(self, voters: list[str]) -> tuple[str, ...]:
+        names = list(voters)
         order = self.caravans
         if order:
             names.sort(key=lambda name: order.index(name) if name in order else len(order))
@@ -155,8 +158,8 @@ class SafetyMonitor:
         if value in self.chosen.values():
             return None
         needed, most, under = self.phase2_quorum, 0, None
-        for ballot, voters in self.votes.items():
-            tally = sum(1 for v in voters.values() if v == value)
+        for ballot, by_value in self.votes.items():
+            tally = len(by_value.get(value, ()))
             if tally >= needed:  # a second value under one ballot: single-choice's to tell
                 return None
             if tally > most:
