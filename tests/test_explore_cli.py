@@ -45,27 +45,28 @@ def test_a_broken_variant_is_narrated_step_by_step_and_exits_1(tmp_path: Path) -
     done = cli("explore", "--variant", "stubborn-proposer", "--trace", str(trace))
     assert done.returncode == 1, done.stderr
     out = done.stdout
-    assert "The shortest counterexample takes 8 steps" in out
+    # A broken variant's default story is two caravans deciding different campsites.
+    assert "The shortest counterexample takes 10 steps" in out
     # Both voices, side by side: the story and the protocol.
     assert "Aghilas wishes to camp at Oasis of Siwa and raises its banner." in out
     assert "│ Aghilas propose 'Oasis of Siwa'" in out
     assert "sends riders to every caravan" in out
     assert "PREPARE (1, Taziri)" in out
     lines = [line for line in out.splitlines() if line.strip()]
-    ending = "\n".join(lines[-3:])
-    assert "The invariant that broke at step 8: single-choice" in ending
+    ending = "\n".join(lines[-4:])
+    assert "The invariant that broke at step 10: agreement" in ending
     assert trace.exists()
     replay = cli("replay", str(trace))
     assert replay.returncode == 1  # replay tells a trace that ends in a violation
-    assert "SAFETY VIOLATED at t=8: single-choice" in replay.stdout
+    assert "SAFETY VIOLATED at t=10: agreement" in replay.stdout
 
 
 def test_quiet_gives_the_verdict_without_the_story() -> None:
     done = cli("explore", "--variant", "early-learner", "--quiet")
     assert done.returncode == 1
-    assert "takes 3 steps" in done.stdout
+    assert "takes 6 steps" in done.stdout
     assert "raises its banner" not in done.stdout
-    assert "The invariant that broke at step 3: knowledge" in done.stdout
+    assert "The invariant that broke at step 6: agreement" in done.stdout
 
 
 def test_invariant_knowledge_checks_only_knowledge() -> None:

@@ -32,7 +32,38 @@ _DESCRIPTION = """\
 Explore every interleaving of rider delivery, loss, duplication, timer firing, crash and
 recovery in a small desert, over the same protocol code the simulator runs, and check the
 safety invariants after every move. Breadth-first search finds the shortest counterexample.
-Time is left out: any armed timer may fire and any rider may arrive at any moment."""
+Time is left out: any armed timer may fire and any rider may arrive at any moment.
+A broken variant is searched first for two caravans that decide different campsites (the
+story a teacher tells), then for any invariant; --invariant chooses instead. Its
+counterexample marks the step where it departs from real Paxos."""
+
+# Options a variant may need to break, and their defaults when it needs nothing (None on the
+# command line means "not given": then the variant's needs decide).
+_NEEDABLE = {"crashes": 0, "self_delay": 0, "max_round": 1, "inquiries": 0}
+
+
+def _variants_help() -> str:
+    """One line per variant: its name, its lesson, and the faults it is explored with."""
+    from ..protocol import VARIANTS
+
+    width = max(len(name) for name in VARIANTS)
+    lines = ["variants (--variant NAME):"]
+    for variant in VARIANTS.values():
+        needs = f" [explored with {_flags(variant.needs)}]" if variant.needs else ""
+        lines.append(f"  {variant.name:<{width}}  {variant.lesson}{needs}")
+    return "\n".join(lines)
+
+
+def _flags(needs: tuple[tuple[str, int], ...]) -> str:
+    """``(("crashes", 1),)`` as the command line says it: ``--crashes 1``."""
+    parts = []
+    for field, value in needs:
+        flag = "--" + field.replace("_", "-")
+        if field == "self_delay":  # a switch: on, or --no-self-delay
+            parts.append(flag if value else "--no-" + flag[2:])
+        else:
+            parts.append(f"{flag} {value}")
+    return " ".join(parts)
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +72,7 @@ def register(subparsers: Any) -> None:
         "explore",
         "model-check a small desert: every interleaving, or the shortest counterexample",
         _EXAMPLES,
-        description=_DESCRIPTION,
+        description=_DESCRIPTION + "\n\n" + _variants_help(),
     )
     size = p.add_argument_group("the desert")
     size.add_argument(
@@ -57,15 +88,14 @@ def register(subparsers: Any) -> None:
     size.add_argument(
         "--max-round",
         type=positive_int,
-        default=1,
         metavar="R",
-        help="no ballot above round R (default 1: one ballot per proposer)",
+        help="no ballot above round R (default 1: one ballot per proposer, or the variant's need)",
     )
     size.add_argument(
         "--variant",
         default="paxos",
         metavar="NAME",
-        help="a broken variant to explore (default paxos)",
+        help="a broken variant to explore (default paxos; listed below, one line each)",
     )
     size.add_argument(
         "--q1", type=positive_int, metavar="Q1", help="phase-1 quorum size (default a majority)"
@@ -79,21 +109,20 @@ def register(subparsers: Any) -> None:
     faults.add_argument(
         "--crashes",
         type=non_negative_int,
-        default=0,
         metavar="N",
-        help="up to N collapses (default 0)",
+        help="up to N collapses (default 0, or what the variant needs: forgetful-acceptor 1)",
     )
     faults.add_argument(
         "--inquiries",
         type=non_negative_int,
-        default=0,
         metavar="N",
         help="learn-timer firings per caravan (default 0: an inquiry cannot break safety)",
     )
     faults.add_argument(
         "--self-delay",
-        action="store_true",
-        help="a caravan's word to itself travels like any rider (much larger search)",
+        action=argparse.BooleanOptionalAction,
+        help="a caravan's word to itself travels like any rider (much larger search; "
+        "off unless the variant needs it)",
     )
     search = p.add_argument_group("the search")
     search.add_argument(
@@ -125,22 +154,41 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=_main)
 
 
+def _needs(args: argparse.Namespace) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """The needable options as given or as the variant needs them, and the needs left unmet
+    because the command line turned them lower (field -> (given, needed))."""
+    from ..protocol import VARIANTS
+
+    variant = VARIANTS.get(args.variant)
+    needs = dict(variant.needs) if variant is not None else {}
+    values: dict[str, int] = {}
+    unmet: dict[str, tuple[int, int]] = {}
+    for field, default in _NEEDABLE.items():
+        given = getattr(args, field)
+        needed = needs.get(field, default)
+        values[field] = needed if given is None else int(given)
+        if values[field] < needed:
+            unmet[field] = (values[field], needed)
+    return values, unmet
+
+
 def _options(args: argparse.Namespace) -> Any:
     from ..explore import ExploreOptions
 
+    needable, _ = _needs(args)
     options = ExploreOptions(
         caravans=args.caravans,
         proposers=args.proposers,
-        max_round=args.max_round,
+        max_round=needable["max_round"],
         loss=args.loss,
         duplicate=args.duplicate,
-        crashes=args.crashes,
-        inquiries=args.inquiries,
+        crashes=needable["crashes"],
+        inquiries=needable["inquiries"],
         variant=args.variant,
         q1=args.q1,
         q2=args.q2,
         symmetry=args.symmetry,
-        self_delay=args.self_delay,
+        self_delay=bool(needable["self_delay"]),
         invariants=tuple(dict.fromkeys(args.invariant)),
     )
     problems = options.problems()
@@ -182,31 +230,46 @@ class _ProgressLine:
 
 
 def _main(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from ..check import INVARIANTS
     from ..explore import Model, counterexample, search
 
     options = _options(args)
     out = sys.stdout
-    model = Model(options)
-    watched = [name for name in INVARIANTS if name in model.watched]
+    _tell_needs(args, out)
     out.write(f"Exploring {options.describe()}.\n")
-    out.write(f"Checking {', '.join(watched)} after every move; {args.strategy} search.\n")
-    out.flush()
-    progress = _ProgressLine(sys.stderr)
-    result = search(model, strategy=args.strategy, max_states=args.max_states, progress=progress)
-    progress.clear()
-    out.write(
-        f"{result.states:,} unique states, {result.transitions:,} transitions, depth {result.depth}, "
-        f"{result.seconds:.2f} s ({result.rate:,.0f} states/s).\n"
-    )
-    if model.symmetric and result.symmetric_states:
-        saved = result.symmetric_states / max(result.states, 1)
-        out.write(
-            f"Symmetry: these stand for {result.symmetric_states:,} states without it "
-            f"({saved:.1f}x fewer to visit).\n"
+    # A broken variant is searched first for the story a teacher tells: two caravans that
+    # decide different campsites. Only if none exists within the bounds, for any invariant.
+    stages = [options]
+    if options.variant != "paxos" and not options.invariants:
+        stages = [replace(options, invariants=("agreement",)), options]
+    for stage, explored in enumerate(stages, start=1):
+        model = Model(explored)
+        watched = [name for name in INVARIANTS if name in model.watched]
+        out.write(f"Checking {', '.join(watched)} after every move; {args.strategy} search.\n")
+        out.flush()
+        progress = _ProgressLine(sys.stderr)
+        result = search(
+            model, strategy=args.strategy, max_states=args.max_states, progress=progress
         )
-    if result.violation is not None:
-        return _tell_counterexample(model, result, args, out, counterexample)
+        progress.clear()
+        out.write(
+            f"{result.states:,} unique states, {result.transitions:,} transitions, "
+            f"depth {result.depth}, {result.seconds:.2f} s ({result.rate:,.0f} states/s).\n"
+        )
+        if model.symmetric and result.symmetric_states:
+            saved = result.symmetric_states / max(result.states, 1)
+            out.write(
+                f"Symmetry: these stand for {result.symmetric_states:,} states without it "
+                f"({saved:.1f}x fewer to visit).\n"
+            )
+        if result.violation is not None:
+            return _tell_counterexample(model, result, args, out, counterexample)
+        if stage == len(stages) or result.stopped == "interrupted":
+            break
+        where = "within these bounds" if result.stopped is None else "in the states explored"
+        out.write(f"No two caravans decide differently {where}; now every invariant.\n")
     if args.trace:
         out.write(f"No counterexample, so no trace was written to {args.trace}.\n")
     if result.stopped == "interrupted":
@@ -221,8 +284,38 @@ def _main(args: argparse.Namespace) -> int:
             "states explored, but the search is not complete (not a proof).\n"
         )
         return EXIT_OK
-    out.write(f"Safety holds in all {result.states:,} states.\n")
+    out.write(f"Safety holds in all {result.states:,} states{_unmet_needs(args)}.\n")
     return EXIT_OK
+
+
+def _tell_needs(args: argparse.Namespace, out: IO[str]) -> None:
+    """Say which faults the variant brought in by default (those not given on the line)."""
+    from ..protocol import VARIANTS
+
+    variant = VARIANTS.get(args.variant)
+    if variant is None:
+        return
+    brought = tuple((f, v) for f, v in variant.needs if getattr(args, f) is None)
+    if brought:
+        off = _flags(tuple((f, _NEEDABLE[f]) for f, _ in brought))
+        out.write(
+            f"{variant.name} breaks only with {_flags(brought)}, so it is explored so by "
+            f"default ({off} turns that off).\n"
+        )
+
+
+def _unmet_needs(args: argparse.Namespace) -> str:
+    """Why a broken variant held, to end the verdict's sentence: the faults it needs were
+    turned off (empty if none were)."""
+    _, unmet = _needs(args)
+    if not unmet or args.variant == "paxos":
+        return ""
+    given = _flags(tuple((f, g) for f, (g, _) in unmet.items()))
+    needed = _flags(tuple((f, n) for f, (_, n) in unmet.items()))
+    return (
+        f", but only with {given}: {args.variant} needs {needed} to break, so this does not "
+        f"show that it is safe (leave {given.split()[0]} out to see it break)"
+    )
 
 
 def _tell_counterexample(
@@ -251,6 +344,9 @@ def _tell_counterexample(
         f"\nThe invariant that broke at step {story.length}: {story.invariant} — {story.rule}.\n"
     )
     out.write(f"{story.message}.\n")
+    if story.departure is not None:
+        step, departure = story.departure
+        out.write(f"Where it began, at step {step}: {departure.text}\n")
     if args.trace:
         _write_trace(args.trace, story.header, story.events)
         out.write(

@@ -57,6 +57,7 @@ from ..sim._events import (
     record_fields,
 )
 from ..trace import TRACE_FORMAT
+from ._departure import Departure, departure
 from ._model import Action, Model, State
 from ._search import first_move
 
@@ -80,6 +81,9 @@ class Counterexample:
     header: dict[str, Any]
     steps: tuple[Step, ...]
     events: tuple[dict[str, Any], ...]  # every event after the header, as written to a trace
+    # The step where the broken variant first does what real Paxos would not, and what real
+    # Paxos would have done (also a note event at the end of that step, for every viewer).
+    departure: tuple[int, Departure] | None = None
 
     @property
     def length(self) -> int:
@@ -95,13 +99,23 @@ def counterexample(model: Model, path: list[State], invariant: str) -> Counterex
         actions.append(action)
     player = _Player(model)
     steps: list[Step] = []
+    departs: tuple[int, Departure] | None = None
     for t, action in enumerate(actions, start=1):
         if player.violation is not None:
             raise AssertionError(
                 f"the monitor saw {player.violation.invariant} before the path ended"
             )
         mark = len(player.events)
+        here = (
+            None if departs is not None else departure(model, player.caravans, player.disk, action)
+        )
         player.play(t, action)
+        if here is not None:
+            departs = (t, here)
+            at = len(player.events)  # the mark closes the step, before a violation it led to
+            if player.events[-1]["kind"] == "violation":
+                at -= 1
+            player.events.insert(at, {"kind": "note", "node": here.node, "text": here.text, "t": t})
         steps.append(Step(t, action, tuple(player.events[mark:])))
     v = player.violation
     if v is None or v.invariant != invariant:
@@ -116,6 +130,7 @@ def counterexample(model: Model, path: list[State], invariant: str) -> Counterex
         header=header,
         steps=tuple(steps),
         events=tuple(events),
+        departure=departs,
     )
 
 

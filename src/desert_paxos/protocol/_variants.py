@@ -31,6 +31,12 @@ __all__ = ["VARIANTS", "Variant", "variant_named"]
 class Variant:
     name: str
     lesson: str
+    # The variant as the subject of a sentence ("the stubborn proposer"), for the explorer's
+    # mark of the step where it departs from real Paxos.
+    who: str = ""
+    # What the explorer must allow for the broken rule to matter, as (ExploreOptions field,
+    # value): explored so by default, and named whenever they are off and safety holds.
+    needs: tuple[tuple[str, int], ...] = ()
     persist_promise: bool = True
     adopt_reported_value: bool = True
     learn_needs_quorum: bool = True
@@ -48,26 +54,32 @@ VARIANTS: dict[str, Variant] = {
         Variant(
             name="forgetful-acceptor",
             lesson="A promise must survive a crash, or an older ballot sneaks in behind a newer one.",
+            who="the forgetful acceptor",
+            needs=(("crashes", 1),),
             persist_promise=False,
         ),
         Variant(
             name="stubborn-proposer",
             lesson="A proposer must adopt the highest accepted value reported in the promises.",
+            who="the stubborn proposer",
             adopt_reported_value=False,
         ),
         Variant(
             name="early-learner",
             lesson="One vote is not a decision: a value is chosen only by a quorum for one ballot.",
+            who="the early learner",
             learn_needs_quorum=False,
         ),
         Variant(
             name="reused-ballot",
             lesson="Ballots must be unique: two proposers with the same number look like one.",
+            who="an acceptor that compares only rounds",
             ballot_owner_breaks_ties=False,
         ),
         Variant(
             name="small-quorums",
             lesson="Every phase-1 quorum must meet every phase-2 quorum (q1 + q2 > n).",
+            who="a proposer whose quorums need not meet",
             free_quorums=True,
         ),
     )
