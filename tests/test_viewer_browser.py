@@ -16,10 +16,19 @@ from typing import Any
 
 import pytest
 
-from desert_paxos.narrate import event_level, fmt_ballot, protocol_voice, story_voice
-from desert_paxos.viewer import write_html
+from desert_paxos.narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_voice
+from desert_paxos.scenario import BUILTIN_NAMES
+from desert_paxos.viewer import build_model, write_html
 
-from .viewer_traces import CHROMIUM_ARGS, LONG_DAY, Event, trace_of, trace_of_data
+from .viewer_traces import (
+    CHROMIUM_ARGS,
+    LONG_DAY,
+    Event,
+    by_hand,
+    trace_file_of,
+    trace_of,
+    trace_of_data,
+)
 
 SPLIT_BRAIN: dict[str, Any] = {
     "name": "split-brain",
@@ -144,13 +153,17 @@ def open_viewer(browser: Any, tmp_path: Path) -> Iterator[Callable[[Event, list[
 
 
 def expected_states(events: list[Event], caravans: list[str], t: int) -> dict[str, dict[str, str]]:
+    """What the state table says at ``t``, in the glossary's words."""
     states = {
-        name: {"status": "standing", "promised": "—", "accepted": "—", "decided": "—"}
+        name: {"status": "standing", "promise": "none yet", "vote": "none yet", "knows": "—"}
         for name in caravans
     }
 
-    def accepted(value: Any) -> str:
-        return f"{value['value']} @ {fmt_ballot(value['ballot'])}" if value else "—"
+    def promise(ballot: Any) -> str:
+        return f"banner {fmt_ballot(ballot)}" if ballot else "none yet"
+
+    def vote(value: Any) -> str:
+        return f"{value['value']} under {fmt_ballot(value['ballot'])}" if value else "none yet"
 
     for event in events:
         if event["t"] > t:
@@ -160,15 +173,14 @@ def expected_states(events: list[Event], caravans: list[str], t: int) -> dict[st
             continue
         match event["kind"]:
             case "persist":
-                state["promised"] = fmt_ballot(event["promised"]) if event["promised"] else "—"
-                state["accepted"] = accepted(event["accepted"])
+                state.update(promise=promise(event["promised"]), vote=vote(event["accepted"]))
             case "decide":
-                state["decided"] = event["value"]
+                state["knows"] = event["value"]
             case "crash":
                 state["status"] = "collapsed"
             case "recover":
-                state.update(status="standing", decided="—", accepted=accepted(event["accepted"]))
-                state["promised"] = fmt_ballot(event["promised"]) if event["promised"] else "—"
+                state.update(status="standing", knows="—", vote=vote(event["accepted"]))
+                state["promise"] = promise(event["promised"])
     return states
 
 
@@ -215,7 +227,9 @@ def test_lost_riders_end_in_a_cross_with_the_reason_and_copies_are_marked(
     viewer = open_viewer(header, events)
     reasons = {str(e["id"]): e["reason"] for e in events if e["kind"] == "drop"}
     copies = {str(e["id"]) for e in events if e["kind"] == "send" and "copy_of" in e}
+    copy_of = {str(e["id"]): e["copy_of"] for e in events if e["kind"] == "send" and "copy_of" in e}
     assert reasons and copies
+    labelled_drops = labelled_copies = 0
     shown = {"loss": "lost", "sandstorm": "storm", "crashed": "collapsed"}
     seen_drops: set[str] = set()
     seen_copies: set[str] = set()
@@ -227,20 +241,27 @@ def test_lost_riders_end_in_a_cross_with_the_reason_and_copies_are_marked(
             "#diagram g.r",
             """(els) => els.map((g) => ({id: g.dataset.id, cls: g.getAttribute('class'),
                  cross: !!g.querySelector('.x'), why: (g.querySelector('.why') || {}).textContent || null,
+                 title: (g.querySelector('title') || {}).textContent || null,
                  tag: (g.querySelector('.tag') || {}).textContent || null}))""",
         ):
             if rider["id"] in reasons:
                 seen_drops.add(rider["id"])
                 assert "drop" in rider["cls"].split() and rider["cross"]
-                assert rider["why"] == shown[reasons[rider["id"]]]
+                assert rider["why"] in (shown[reasons[rider["id"]]], None)
+                assert rider["title"].startswith("lost: ")
+                labelled_drops += rider["why"] is not None
             else:
                 assert not rider["cross"]
             if rider["id"] in copies:
                 seen_copies.add(rider["id"])
-                assert "dup" in rider["cls"].split() and rider["tag"].startswith("copy of #")
+                assert "dup" in rider["cls"].split()
+                assert rider["tag"] in (f"copy of #{copy_of[rider['id']]}", None)
+                labelled_copies += rider["tag"] is not None
         top += 600
     assert seen_drops == set(reasons)
     assert seen_copies == copies
+    # A label gives way only where it would cover another: most keep theirs.
+    assert labelled_drops > len(reasons) // 2 and labelled_copies > len(copies) // 2
 
 
 def test_storms_shade_between_groups_and_a_collapse_is_a_gap(
@@ -320,8 +341,8 @@ def test_the_slider_shows_the_map_and_states_at_t(
         assert page.evaluate("window.desertViewer.t") == t
         table = page.eval_on_selector_all(
             "#states tbody tr",
-            """(rows) => rows.map((r) => [r.dataset.caravan, Object.fromEntries(
-                 [...r.querySelectorAll('td')].map((td) => [td.dataset.field, td.textContent]))])""",
+            """(rows) => rows.map((r) => [r.dataset.caravan, Object.assign({status: r.dataset.status},
+                 Object.fromEntries([...r.querySelectorAll('td')].map((td) => [td.dataset.field, td.textContent])))])""",
         )
         assert dict(table) == expected_states(events, caravans, t), f"states at t={t}"
         on_map = page.eval_on_selector_all(
@@ -345,17 +366,17 @@ def test_keyboard_steps_event_by_event_and_space_plays(open_viewer: Callable[...
     header, events = trace_of("calm-day")
     viewer = open_viewer(header, events)
     page = viewer.page
-    now = page.locator("#now-story")
+    now = page.locator("#now-protocol")
     page.keyboard.press("ArrowRight")
     viewer.settle()
     assert page.evaluate("window.desertViewer.cursor") == 0
-    assert now.inner_text() == story_voice(events[0])
+    assert now.inner_text() == f"t={events[0]['t']}  {protocol_voice(events[0])}"
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowLeft")
     viewer.settle()
     assert page.evaluate("window.desertViewer.cursor") == 1
-    assert now.inner_text() == story_voice(events[1])
+    assert now.inner_text() == f"t={events[1]['t']}  {protocol_voice(events[1])}"
     page.keyboard.press("Shift+ArrowRight")
     viewer.settle()
     story_next = next(i for i in range(2, len(events)) if event_level(events[i]) <= 1)
@@ -493,8 +514,316 @@ def test_a_ten_thousand_event_trace_draws_only_what_is_in_view(
     viewer.settle()
     decided = {e["node"]: e["value"] for e in events if e["kind"] == "decide"}
     cells = page.eval_on_selector_all(
-        '#states td[data-field="decided"]', "(tds) => tds.map((td) => td.textContent)"
+        '#states td[data-field="knows"]', "(tds) => tds.map((td) => td.textContent)"
     )
     assert set(cells) == set(decided.values())
     assert page.locator("#diagram g.m.decide").count() == len(decided)
     assert page.locator("#diagram g.r").count() < total // 10
+
+
+# -- the lessons: legend, headline, promise and vote, majorities, chosen, notes ---------------
+
+LEGEND_KEYS = [
+    *(f"type-{t}" for t in ("prepare", "promise", "accept", "accepted", "nack", "decided")),
+    "type-inquire",
+    "type-other",
+    "lost",
+    "riding",
+    "copy",
+    "self",
+    "majority-riders",
+    "warning-riders",
+    "majority",
+    "storm",
+    "collapse",
+    "propose",
+    "adopt",
+    "decide",
+    "chosen",
+    "note",
+    "crash",
+    "recover",
+    "timer",
+    "violation",
+    "map-q1",
+    "map-warn",
+    "map-knows",
+    "map-down",
+    "map-storm",
+    "map-chosen",
+]
+
+
+def test_the_legend_names_every_shape_and_colour_in_the_glossary_words(
+    open_viewer: Callable[..., Viewer],
+) -> None:
+    header, events = trace_of("calm-day")
+    page = open_viewer(header, events).page
+    legend = page.locator("#legend")
+    assert legend.is_visible()
+    keys = page.eval_on_selector_all(
+        "#legend .key",
+        "(els) => els.map((k) => [k.dataset.key, k.textContent, k.title, !!k.querySelector('svg *')])",
+    )
+    assert [k[0] for k in keys] == LEGEND_KEYS
+    assert all(k[1] and k[2] and k[3] for k in keys), "each key has a picture, a word, a meaning"
+    told = {k[0]: k[1] for k in keys}
+    assert told["type-accepted"] == "vote" and told["type-nack"] == "refusal"
+    assert told["type-inquire"] == "inquiry" and told["chosen"] == "chosen"
+    words = page.locator("#legend-words").inner_text()
+    for word in GLOSSARY.values():
+        assert word.story in words and word.paxos in words
+    # The arrows in the legend are drawn with the diagram's own colours.
+    colours = page.eval_on_selector_all(
+        '#legend .key[data-key^="type-"] line',
+        "(ls) => ls.map((l) => getComputedStyle(l).stroke)",
+    )
+    assert len(set(colours)) == len(colours) == 8
+
+
+def _headline_index(events: list[Event], cursor: int) -> int:
+    """The event the headline tells at ``cursor``: the last story event, never a teacher's note."""
+    for k in range(cursor, -1, -1):
+        teacher_note = events[k]["kind"] == "note" and "node" not in events[k]
+        if not teacher_note and (event_level(events[k]) <= 1 or events[k]["kind"] == "chosen"):
+            return k
+    return -1
+
+
+@pytest.mark.parametrize("name", ["late-recovery", "dueling-proposers"])
+def test_the_headline_is_always_a_story_event(
+    open_viewer: Callable[..., Viewer], name: str
+) -> None:
+    header, events = trace_of(name)
+    viewer = open_viewer(header, events)
+    page = viewer.page
+    quiet = {"timer", "timer_set", "timer_cancel", "persist"}
+    assert quiet & {e["kind"] for e in events}, "the trace has events the headline must skip"
+    # Every event, stepped to in turn (drawn at once, not a frame at a time).
+    shown = page.evaluate(
+        """(n) => { const v = window.desertViewer, el = document.getElementById('now-story'), out = [];
+             for (let k = 0; k < n; k++) { v.setCursor(k); v.tellNow();
+               out.push([v.cursor, Number(el.dataset.ev), el.textContent]); }
+             return out; }""",
+        len(events),
+    )
+    told_kinds = set()
+    for cursor, (at, index, text) in enumerate(shown):
+        want = _headline_index(events, cursor)
+        assert (at, index) == (cursor, want)
+        if want >= 0:
+            assert events[want]["kind"] not in quiet
+            assert text == story_voice(events[want])
+            told_kinds.add(events[want]["kind"])
+    # The keyboard's steps show the same.
+    page.keyboard.press("Home")
+    for cursor in range(3):
+        page.keyboard.press("ArrowRight")
+        viewer.settle()
+        assert page.locator("#now-story").get_attribute("data-ev") == str(shown[cursor][1])
+    assert {"propose", "decide"} <= told_kinds
+
+
+def _map_lines(page: Any) -> dict[str, list[str]]:
+    return dict(
+        page.eval_on_selector_all(
+            "#map .caravan",
+            """(gs) => gs.map((g) => [g.dataset.caravan,
+                 [...g.querySelectorAll('text.camp, text.promise, text.vote')].map((t) => t.textContent)])""",
+        )
+    )
+
+
+@pytest.mark.parametrize("name", ["dueling-proposers", "late-recovery"])
+def test_the_map_shows_each_caravans_promise_and_vote(
+    open_viewer: Callable[..., Viewer], name: str
+) -> None:
+    header, events = trace_of(name)
+    viewer = open_viewer(header, events)
+    end = events[-1]["t"]
+    for t in sorted(
+        {0, end // 4, end // 2, end, *(e["t"] for e in events if e["kind"] == "adopt")}
+    ):
+        viewer.slide_to(t)
+        want: dict[str, list[str]] = {}
+        for caravan, state in expected_states(events, header["caravans"], t).items():
+            lines = []
+            if state["status"] == "standing" and state["knows"] != "—":
+                lines.append(f"knows {state['knows']}")
+            promise = state["promise"]
+            lines.append("no promise yet" if promise == "none yet" else "promised " + promise)
+            if state["vote"] == "none yet":
+                lines.append("no vote yet")
+            else:
+                value, ballot = state["vote"].rsplit(" under ", 1)
+                lines += [f"voted {value}", f"under {ballot}"]
+            want[caravan] = lines
+        assert _map_lines(viewer.page) == want, f"the map at t={t}"
+
+
+def test_a_majority_is_ringed_and_those_in_both_majorities_carry_the_warning(
+    open_viewer: Callable[..., Viewer],
+) -> None:
+    header, events = trace_of("dueling-proposers")
+    model = build_model(header, events)
+    viewer = open_viewer(header, events)
+    page = viewer.page
+    warned = 0
+    for m in model.majorities:
+        page.evaluate(f"window.desertViewer.setCursor({m.index})")
+        viewer.settle()
+        ringed = page.eval_on_selector_all(
+            "#map .caravan.q1", "(gs) => gs.map((g) => g.dataset.caravan)"
+        )
+        warning = page.eval_on_selector_all(
+            "#map .caravan.warn", "(gs) => gs.map((g) => g.dataset.caravan)"
+        )
+        assert sorted(ringed) == sorted(m.members)
+        assert sorted(warning) == sorted(m.overlap)
+        told = page.locator("#now-majority").inner_text()
+        assert (
+            f"{m.proposer} holds a majority of promises for banner {fmt_ballot(m.ballot)}" in told
+        )
+        assert all(name in told for name in m.members)
+        if m.overlap:
+            warned += 1
+            chosen = events[m.chosen] if m.chosen is not None else {}
+            assert "in both majorities" in told and f"carry {chosen['value']} forward" in told
+        # The promises that made it are picked out on the diagram, the warning ones in red.
+        roles = dict(
+            page.eval_on_selector_all(
+                "#diagram g.r.q1, #diagram g.r.warn",
+                "(gs) => gs.map((g) => [g.dataset.id, g.classList.contains('warn') ? 'warn' : 'q1'])",
+            )
+        )
+        for rider, member in zip(m.riders, m.members, strict=True):
+            if str(rider) in roles:
+                assert roles[str(rider)] == ("warn" if member in m.overlap else "q1")
+    assert warned, "dueling-proposers has a majority after a campsite was chosen"
+    # Once its phase 2 has ridden, the rings go.
+    last = model.majorities[-1]
+    page.evaluate(f"window.desertViewer.setCursor({last.until + 1})")
+    viewer.settle()
+    assert page.locator("#map .caravan.q1").count() == 0
+    assert page.locator("#now-majority").is_hidden()
+
+
+def test_the_chosen_moment_is_marked_apart_from_the_tents(
+    open_viewer: Callable[..., Viewer],
+) -> None:
+    header, events = trace_of("acceptor-collapses")
+    events = by_hand(header, events)
+    viewer = open_viewer(header, events)
+    page = viewer.page
+    chosen = [(i, e) for i, e in enumerate(events) if e["kind"] == "chosen"]
+    assert len(chosen) == 1
+    index, event = chosen[0]
+    marks = page.eval_on_selector_all(
+        "#diagram g.m.chosen",
+        """(gs) => gs.map((g) => [Number(g.dataset.ev), g.querySelectorAll('.star').length,
+             (g.querySelector('.chosen-label') || {}).textContent || null,
+             g.querySelector('line').getBoundingClientRect().top])""",
+    )
+    assert [(m[0], m[1]) for m in marks] == [(index, len(event["by"]))]
+    assert marks[0][2] == f"★ chosen: {event['value']} {fmt_ballot(event['ballot'])}"
+    # Chosen comes first; each tent of knowing is a separate mark, later, on its own lane.
+    tents = page.eval_on_selector_all(
+        "#diagram g.m.decide",
+        "(gs) => gs.map((g) => g.querySelector('path').getBoundingClientRect().top)",
+    )
+    assert tents and all(top > marks[0][3] for top in tents)
+    # The map's bottom strip tells it, and that no caravan knows it yet.
+    page.evaluate(f"window.desertViewer.setCursor({index})")
+    viewer.settle()
+    strip = page.locator("#map .chosen-title").text_content()
+    assert strip == (
+        f"★ chosen: {event['value']} under banner {fmt_ballot(event['ballot'])}"
+        " · no caravan knows it yet"
+    )
+    page.evaluate(f"window.desertViewer.setCursor({index - 1})")
+    viewer.settle()
+    assert page.locator("#map .chosen-title").count() == 0
+
+
+def test_a_teachers_note_is_a_headline_and_a_mark(open_viewer: Callable[..., Viewer]) -> None:
+    header, events = trace_of("calm-day")
+    first, second = "Watch the banner <rise> & the riders go.", "A majority answers: " + "x" * 300
+    events = by_hand(header, events, notes=((0, first), (20, second)))
+    notes = [i for i, e in enumerate(events) if e["kind"] == "note"]
+    viewer = open_viewer(header, events)
+    page = viewer.page
+    marks = page.eval_on_selector_all(
+        "#diagram g.m.note-mark",
+        "(gs) => gs.map((g) => [Number(g.dataset.ev), g.querySelector('text').textContent])",
+    )
+    assert [m[0] for m in marks] == notes
+    assert marks[0][1] == "✎ " + first  # text, not markup
+    assert marks[1][1].startswith("✎ A majority answers: xxx") and marks[1][1].endswith("…")
+    headline = page.locator("#now-note")
+    assert headline.is_hidden()
+    for k in notes:
+        page.evaluate(f"window.desertViewer.setCursor({k})")
+        viewer.settle()
+        assert headline.is_visible() and headline.inner_text() == story_voice(events[k])
+        assert page.locator("#now-story").inner_text() != story_voice(events[k])
+    # Clicking the mark tells the note in both voices.
+    page.evaluate(f"window.desertViewer.setCursor({notes[0]})")
+    page.locator(f'#diagram g.m.note-mark[data-ev="{notes[0]}"] text').click()
+    viewer.settle()
+    assert story_voice(events[notes[0]]) in page.locator("#details").inner_text()
+
+
+def _overlaps(page: Any, selector: str) -> list[str]:
+    """Pairs of visible labels under ``selector`` whose boxes overlap by more than a pixel."""
+    return list(
+        page.evaluate(
+            """(selector) => {
+              const boxes = [...document.querySelectorAll(selector)].map((e) => [e.getBoundingClientRect(), e.textContent])
+                .filter(([r]) => r.width > 0 && r.height > 0);
+              const out = [];
+              for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                const [a, ta] = boxes[i], [b, tb] = boxes[j];
+                const dx = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+                const dy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+                if (dx > 1 && dy > 1) out.push(ta + ' / ' + tb);
+              }
+              return out;
+            }""",
+            selector,
+        )
+    )
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_no_labels_overlap_at_the_densest_moments(
+    open_viewer: Callable[..., Viewer], name: str, tmp_path: Path
+) -> None:
+    header, events = trace_file_of(name, tmp_path)
+    model = build_model(header, events)
+    viewer = open_viewer(header, events)
+
+    # The map: its densest moments are those with the most lines under the caravans.
+    def lines_at(index: int) -> int:
+        states = model.state_after(index).values()
+        return sum(1 + (s.accepted is not None) + (s.decided is not None) for s in states)
+
+    story = [i for i, e in enumerate(events) if event_level(e) <= 1 or e["kind"] == "chosen"]
+    densest = sorted(story, key=lambda i: (-lines_at(i), i))[:6]
+    for index in sorted({*densest, *(m.index for m in model.majorities), len(events) - 1}):
+        viewer.page.evaluate(f"window.desertViewer.setCursor({index})")
+        viewer.settle()
+        assert _overlaps(viewer.page, "#map text") == [], f"{name}: map at event {index}"
+
+    # The diagram: every part of it, its densest stretch included.
+    height, view = viewer.page.evaluate(
+        "() => { const s = document.getElementById('diagram-scroll'); return [s.scrollHeight, s.clientHeight]; }"
+    )
+    top, labels = 0.0, 0
+    while True:
+        viewer.scroll_diagram(top)
+        assert _overlaps(viewer.page, "#diagram text") == [], f"{name}: diagram at {top}px"
+        labels = max(labels, viewer.page.locator("#diagram text").count())
+        if top + view >= height:
+            break
+        top += view / 2
+    assert labels > 5, "the diagram has labels to keep apart"

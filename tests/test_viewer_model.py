@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from desert_paxos.narrate import fmt_ballot
 from desert_paxos.viewer import build_model, page_data
+from desert_paxos.viewer._model import promise_text, vote_text
 
-from .viewer_traces import trace_of
+from .viewer_traces import Event, by_hand, trace_of
 
 
 def test_one_rider_per_send_with_the_fate_the_trace_gives_it() -> None:
@@ -105,5 +110,93 @@ def test_page_data_states_show_ballots_as_the_narration_does() -> None:
     aghilas = data["caravans"].index("Aghilas")
     last = data["states"][aghilas][-1]
     persists = [e for e in events if e["kind"] == "persist" and e["node"] == "Aghilas"]
-    assert last[2] == fmt_ballot(persists[-1]["promised"])
+    assert last[2] == "banner " + fmt_ballot(persists[-1]["promised"])
+    assert last[5] == fmt_ballot(persists[-1]["promised"])
     assert last[4] == "Oasis of Siwa"
+
+
+# -- the lessons: majorities, chosen moments, teacher's notes -------------------------------
+
+
+def _held_promises(events: list[Event]) -> dict[tuple[str, tuple[int, str]], set[str]]:
+    """For each (proposer, banner) that began phase 2: who had promised it by then."""
+    delivered: dict[tuple[str, tuple[int, str]], set[str]] = {}
+    held: dict[tuple[str, tuple[int, str]], set[str]] = {}
+    for event in events:
+        msg = event.get("msg") or {}
+        if event["kind"] == "deliver" and msg.get("type") == "promise":
+            key = (event["dst"], tuple(msg["ballot"]))
+            delivered.setdefault(key, set()).add(event["src"])
+        elif event["kind"] == "send" and msg.get("type") == "accept":
+            key = (event["src"], tuple(msg["ballot"]))
+            held.setdefault(key, set(delivered.get(key, set())))
+    return held
+
+
+@pytest.mark.parametrize("name", ["calm-day", "dueling-proposers", "proposer-collapses"])
+def test_each_majority_is_the_promises_a_proposer_held_when_phase_two_began(name: str) -> None:
+    header, events = trace_of(name)
+    model = build_model(header, events)
+    held = _held_promises(events)
+    assert model.majorities, f"{name} has a proposer that reaches phase 2"
+    assert {(m.proposer, tuple(m.ballot)): set(m.members) for m in model.majorities} == held
+    majority = len(header["caravans"]) // 2 + 1
+    for m in model.majorities:
+        assert len(m.members) >= majority  # Paxos begins phase 2 only on a majority
+        completing = events[m.index]
+        assert completing["kind"] == "deliver" and completing["msg"]["type"] == "promise"
+        assert completing["dst"] == m.proposer and completing["src"] in m.members
+        assert m.index <= m.until
+
+
+def test_members_of_both_majorities_voted_for_the_chosen_campsite_and_warn() -> None:
+    header, events = trace_of("dueling-proposers")
+    events = by_hand(header, events)  # chosen counted here from the logbooks
+    model = build_model(header, events)
+    warned = [m for m in model.majorities if m.overlap]
+    assert warned, "a later banner gathers a majority after a campsite was chosen"
+    promises = {
+        (e["src"], e["dst"], tuple(e["msg"]["ballot"])): e["msg"]
+        for e in events
+        if e["kind"] == "send" and e["msg"]["type"] == "promise"
+    }
+    for m in warned:
+        assert m.chosen is not None
+        chosen = events[m.chosen]
+        assert chosen["kind"] == "chosen" and m.chosen < m.index
+        assert set(m.overlap) == set(m.members) & set(chosen["by"])
+        for name in m.overlap:  # its promise carries its vote: the warning
+            vote = promises[(name, m.proposer, tuple(m.ballot))]["accepted"]
+            assert vote is not None and vote["value"] == chosen["value"]
+    for m in model.majorities:
+        if m.chosen is None:
+            assert m.overlap == ()
+
+
+def test_chosen_moments_and_teacher_notes_are_read_from_the_trace() -> None:
+    header, events = trace_of("calm-day")
+    events = by_hand(header, events, notes=((0, "Watch the banner."), (30, "A majority!")))
+    model = build_model(header, events)
+    chosen = [i for i, e in enumerate(events) if e["kind"] == "chosen"]
+    assert [c.index for c in model.chosen] == chosen and len(chosen) == 1
+    assert model.chosen[0].value == "Oasis of Siwa"
+    assert set(model.chosen[0].by) <= set(header["caravans"])
+    assert [events[i]["text"] for i in model.notes] == ["Watch the banner.", "A majority!"]
+    first_decide = next(i for i, e in enumerate(events) if e["kind"] == "decide")
+    assert chosen[0] < first_decide  # chosen before any caravan knows it
+
+
+def test_states_speak_the_glossary() -> None:
+    header, events = trace_of("dueling-proposers")
+    data = page_data(header, events)
+    seen = [row for rows in data["states"] for row in rows]
+    assert seen
+    for row in seen:
+        promise, vote = row[2], row[3]
+        assert promise == "none yet" or re.fullmatch(r"banner \(\d+, \w+\)", promise)
+        assert vote == "none yet" or re.fullmatch(r".+ under \(\d+, \w+\)", vote)
+        assert "@" not in promise + vote
+    assert promise_text([2, "Taziri"]) == "banner (2, Taziri)"
+    assert vote_text({"ballot": [1, "Aghilas"], "value": "Oasis of Siwa"}) == (
+        "Oasis of Siwa under (1, Aghilas)"
+    )

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from .._files import write_output
-from ..narrate import event_level, fmt_ballot, protocol_voice, story_voice
+from ..narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_voice
 from ..trace import incomplete_note, summarize_trace
-from ._model import LANE_MARKS, CaravanState, RunModel, build_model, describe_accepted
+from ._model import LANE_MARKS, CaravanState, RunModel, build_model, promise_text, vote_text
 
 __all__ = ["page_data", "render_html", "write_html"]
 
@@ -38,12 +38,17 @@ def _asset(name: str) -> str:
 
 
 def _state_row(index: int, state: CaravanState) -> list[Any]:
+    """One snapshot: the table's words, and the pieces the map sets on separate lines."""
+    vote = state.accepted if isinstance(state.accepted, dict) else None
     return [
         index,
         1 if state.alive else 0,
-        fmt_ballot(state.promised) if state.promised is not None else "—",
-        describe_accepted(state.accepted),
+        promise_text(state.promised),
+        vote_text(state.accepted),
         state.decided if state.decided is not None else "",
+        fmt_ballot(state.promised) if state.promised is not None else "",
+        str(vote.get("value")) if vote else "",
+        fmt_ballot(vote.get("ballot")) if vote else "",
     ]
 
 
@@ -108,7 +113,37 @@ def page_data(header: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
         ],
         "violations": model.violations,
         "incomplete": _incomplete(events),
+        "majorities": [
+            [
+                m.index,
+                m.until,
+                lane[m.proposer],
+                fmt_ballot(m.ballot),
+                [lane[n] for n in m.members if n in lane],
+                list(m.riders),
+                -1 if m.chosen is None else m.chosen,
+                [lane[n] for n in m.overlap if n in lane],
+            ]
+            for m in model.majorities
+            if m.proposer in lane
+        ],
+        "chosen": [
+            [c.index, c.value, fmt_ballot(c.ballot), [lane[n] for n in c.by if n in lane]]
+            for c in model.chosen
+        ],
+        "notes": model.notes,
+        "quorumSizes": _quorum_sizes(quorums, len(model.caravans)),
+        "glossary": [[w.story, w.paxos, w.means] for w in GLOSSARY.values()],
     }
+
+
+def _quorum_sizes(quorums: dict[str, Any], caravans: int) -> list[int]:
+    """Phase-1 and phase-2 quorum sizes: the header's, or a majority."""
+    majority = caravans // 2 + 1
+    return [
+        q if isinstance(q, int) and q > 0 else majority
+        for q in (quorums.get("phase1"), quorums.get("phase2"))
+    ]
 
 
 def _incomplete(events: list[dict[str, Any]]) -> str | None:

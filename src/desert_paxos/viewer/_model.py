@@ -15,6 +15,11 @@ events once, in order:
 * :class:`StateFold` keeps what each caravan knows (alive, promised, accepted,
   decided) and the model records a snapshot at every event that changes it, so
   "the state at event k" is a binary search, not a replay.
+* The lessons the pictures point at: every :class:`Majority` (a proposer's
+  phase-1 quorum, read from the promise riders it had received when it sent
+  its first accept rider for that banner, and which of its members were also
+  in an earlier phase-2 quorum, told by a ``chosen`` event), every
+  :class:`Chosen` moment, and every teacher's note.
 
 Unknown kinds and fields are ignored, so a newer trace still opens.
 """
@@ -29,13 +34,17 @@ from ..narrate import fmt_ballot
 
 __all__ = [
     "CaravanState",
+    "Chosen",
+    "Majority",
     "Outage",
     "Rider",
     "RunModel",
     "StateFold",
     "Storm",
     "build_model",
-    "describe_accepted",
+    "is_teacher_note",
+    "promise_text",
+    "vote_text",
 ]
 
 # Event kinds drawn as a glyph on a caravan's lane in the space-time diagram.
@@ -89,10 +98,59 @@ class CaravanState:
     decided_ballot: Any = None
 
 
-def describe_accepted(accepted: Any) -> str:
+def promise_text(promised: Any) -> str:
+    """A caravan's promise in the glossary's words: ``banner (2, Taziri)``."""
+    return f"banner {fmt_ballot(promised)}" if promised is not None else "none yet"
+
+
+def vote_text(accepted: Any) -> str:
+    """A caravan's vote in the glossary's words: ``Oasis of Siwa under (1, Aghilas)``."""
     if isinstance(accepted, dict):
-        return f"{accepted.get('value')} @ {fmt_ballot(accepted.get('ballot'))}"
-    return "—"
+        return f"{accepted.get('value')} under {fmt_ballot(accepted.get('ballot'))}"
+    return "none yet"
+
+
+def is_teacher_note(event: dict[str, Any]) -> bool:
+    """A note from the scenario's author (the simulator's own notes name a caravan)."""
+    return event.get("kind") == "note" and "node" not in event
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """The moment a campsite is chosen: a majority has written its vote under one banner."""
+
+    index: int
+    value: str
+    ballot: Any
+    by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Majority:
+    """A proposer's phase-1 quorum: the promises it held when it began phase 2.
+
+    ``index`` is the delivery of the last of those promises; the pictures keep
+    the majority highlighted until ``until``, the event that ends the ride of
+    the first accept riders it sent. ``overlap`` names the members that were
+    also voters of the latest earlier ``chosen`` moment under a lower banner
+    (``chosen``, its event index): their promises carry that vote, the warning
+    that makes the proposer carry the campsite forward.
+    """
+
+    proposer: str
+    ballot: Any
+    index: int
+    until: int
+    members: tuple[str, ...]
+    riders: tuple[int, ...]
+    chosen: int | None
+    overlap: tuple[str, ...]
+
+
+def _ballot_key(ballot: Any) -> tuple[int, str] | None:
+    if isinstance(ballot, list) and len(ballot) == 2 and isinstance(ballot[0], int):
+        return (ballot[0], str(ballot[1]))
+    return None
 
 
 class StateFold:
@@ -145,6 +203,9 @@ class RunModel:
     state_marks: dict[str, list[int]] = field(default_factory=dict)
     state_values: dict[str, list[CaravanState]] = field(default_factory=dict)
     violations: list[int] = field(default_factory=list)
+    majorities: list[Majority] = field(default_factory=list)
+    chosen: list[Chosen] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)  # teacher's notes, by event index
 
     def cursor_at(self, t: float) -> int:
         """The index of the last event at or before time ``t`` (-1 before the first)."""
@@ -191,9 +252,11 @@ def build_model(header: dict[str, Any], events: list[dict[str, Any]]) -> RunMode
     state_marks: dict[str, list[int]] = {name: [] for name in caravans}
     state_values: dict[str, list[CaravanState]] = {name: [] for name in caravans}
     violations: list[int] = []
+    lessons = _Lessons()
 
     for index, event in enumerate(events):
         t = int(event["t"])
+        lessons.read(index, event)
         match event.get("kind"):
             case "send":
                 msg_id = event.get("id")
@@ -259,7 +322,100 @@ def build_model(header: dict[str, Any], events: list[dict[str, Any]]) -> RunMode
         state_marks=state_marks,
         state_values=state_values,
         violations=violations,
+        majorities=lessons.majorities(closed, len(events) - 1),
+        chosen=lessons.chosen,
+        notes=lessons.notes,
     )
+
+
+class _Lessons:
+    """Majorities, chosen moments and teacher's notes, read in the same single pass."""
+
+    def __init__(self) -> None:
+        # (proposer, banner) -> the promises it has received for it: sender -> (rider, index).
+        self.promises: dict[tuple[str, tuple[int, str]], dict[str, tuple[int, int]]] = {}
+        self.started: dict[tuple[str, tuple[int, str]], tuple[int, list[int]]] = {}
+        self.order: list[tuple[str, tuple[int, str], Any]] = []
+        self.chosen: list[Chosen] = []
+        self.notes: list[int] = []
+
+    def read(self, index: int, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "note":
+            if is_teacher_note(event):
+                self.notes.append(index)
+            return
+        if kind == "chosen":
+            by = event.get("by")
+            self.chosen.append(
+                Chosen(
+                    index,
+                    str(event.get("value")),
+                    event.get("ballot"),
+                    tuple(str(n) for n in by) if isinstance(by, list) else (),
+                )
+            )
+            return
+        if kind not in ("deliver", "send"):
+            return
+        msg = event.get("msg")
+        if not isinstance(msg, dict):
+            return
+        ballot = msg.get("ballot")
+        key = _ballot_key(ballot)
+        if key is None:
+            return
+        if kind == "deliver" and msg.get("type") == "promise":
+            got = self.promises.setdefault((str(event.get("dst")), key), {})
+            src, msg_id = str(event.get("src")), event.get("id")
+            if src not in got and isinstance(msg_id, int):
+                got[src] = (msg_id, index)
+        elif kind == "send" and msg.get("type") == "accept":
+            proposer = str(event.get("src"))
+            started = self.started.get((proposer, key))
+            msg_id = event.get("id")
+            if started is None:
+                self.started[(proposer, key)] = (int(event["t"]), [])
+                self.order.append((proposer, key, ballot))
+                started = self.started[(proposer, key)]
+            # The first broadcast of phase 2 (a retry later re-sends; it is not the same ride).
+            if started[0] == int(event["t"]) and isinstance(msg_id, int):
+                started[1].append(msg_id)
+
+    def majorities(self, riders: dict[int, Rider], last: int) -> list[Majority]:
+        found: list[Majority] = []
+        for proposer, key, ballot in self.order:
+            got = self.promises.get((proposer, key), {})
+            accepts = [riders[i] for i in self.started[(proposer, key)][1] if i in riders]
+            if not accepts:
+                continue
+            first_accept = min(r.send_index for r in accepts)
+            held = sorted((i, src, rid) for src, (rid, i) in got.items() if i < first_accept)
+            if not held:
+                continue
+            index = held[-1][0]
+            members = tuple(src for _, src, _ in held)
+            ends = [last if r.fate_index is None else r.fate_index for r in accepts]
+            # The latest chosen moment before it, under a lower banner: the vote it must keep.
+            earlier = [
+                (ck, c.index, c)
+                for c in self.chosen
+                if c.index < index and (ck := _ballot_key(c.ballot)) is not None and ck < key
+            ]
+            chosen = max(earlier, key=lambda e: (e[0], e[1]))[2] if earlier else None
+            found.append(
+                Majority(
+                    proposer=proposer,
+                    ballot=ballot,
+                    index=index,
+                    until=max([index, *ends]),
+                    members=members,
+                    riders=tuple(rid for _, _, rid in held),
+                    chosen=chosen.index if chosen is not None else None,
+                    overlap=tuple(m for m in members if chosen is not None and m in chosen.by),
+                )
+            )
+        return sorted(found, key=lambda m: m.index)
 
 
 def _rider(

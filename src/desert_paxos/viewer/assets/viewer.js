@@ -7,6 +7,9 @@
 // through a time-bucket index of the riders; the band is redrawn only when scrolling leaves it
 // or a filter, selection or zoom changes. Moving the time cursor only moves the cursor line and
 // the veil that fogs the future, so scrubbing a 10,000-event trace costs a few attributes.
+// Labels on the diagram are placed once per layout (zoom, width, filters): a greedy pass, most
+// important first, measures each with a canvas and moves or hides it rather than let it overlap.
+// Words: the glossary's (banner = ballot, vote = accepted proposal, majority = quorum, ...).
 (() => {
   "use strict";
   const D = JSON.parse(document.getElementById("run-data").textContent);
@@ -15,11 +18,37 @@
   const TYPES = ["prepare", "promise", "accept", "accepted", "nack", "decided", "inquire"];
   const FATE = ["delivered", "dropped", "riding"];
   const REASON_SHORT = { loss: "lost", sandstorm: "storm", crashed: "collapsed", hand: "dropped" };
+  const REASON_LONG = {
+    loss: "lost in the dunes", sandstorm: "a sandstorm stands in the way",
+    crashed: "its caravan has collapsed", hand: "taken off the sand by hand",
+  };
+  // Each message type in the glossary's words: the name on the filters, and what the rider says.
+  const TYPE_WORDS = {
+    prepare: ["prepare", "will you follow my banner?"],
+    promise: ["promise", "I follow your banner (and tell any vote I cast)"],
+    accept: ["accept", "camp here under my banner?"],
+    accepted: ["vote", "I agree to camp there (accepted)"],
+    nack: ["refusal", "I promised a higher banner (nack)"],
+    decided: ["decided", "the campsite is chosen: now you know it"],
+    inquire: ["inquiry", "has a campsite been chosen?"],
+    other: ["other", "any other rider"],
+  };
   const BUBBLES = [["#faeed4", "#966e3c"], ["#d8e6f2", "#466e96"], ["#f3dae8", "#964678"], ["#e0efce", "#50823c"]];
   const STORM_TINTS = ["#f1c27d55", "#8fb3d955", "#d98fc455", "#b7d98f55"];
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const typeClass = (ty) => "t-" + (TYPES.includes(ty) ? ty : "other");
   const fmtBallot = (b) => (Array.isArray(b) && b.length === 2 ? "(" + b[0] + ", " + b[1] + ")" : "none");
+  const FONT = getComputedStyle(document.body).fontFamily;
+  const measure = (() => { // a label's width in px, as the browser will draw it
+    const ctx = document.createElement("canvas").getContext("2d"), cache = new Map();
+    return (text, size, bold) => {
+      const font = (bold ? "700 " : "") + size + "px " + FONT, key = font + "|" + text;
+      let w = cache.get(key);
+      if (w === undefined) { ctx.font = font; w = ctx.measureText(text).width; cache.set(key, w); }
+      return w;
+    };
+  })();
+  const andList = (xs) => (xs.length < 2 ? xs.join("") : xs.slice(0, -1).join(", ") + " and " + xs[xs.length - 1]);
 
   const names = D.caravans;
   const times = D.times;
@@ -28,6 +57,47 @@
     copy: a[8], si: a[9], fi: a[10],
   }));
   const riderById = new Map(riders.map((r) => [r.id, r]));
+
+  // The lessons: majorities (phase-1 quorums), chosen moments, teacher's notes.
+  const majorities = D.majorities.map((a) => ({
+    index: a[0], until: a[1], proposer: a[2], ballot: a[3], members: a[4], riders: a[5], chosen: a[6], overlap: a[7],
+  }));
+  const chosenList = D.chosen.map((a) => ({ index: a[0], value: a[1], ballot: a[2], by: a[3] }));
+  const quorumRole = new Map(); // promise rider id -> "q1" (formed a majority) or "warn" (in both majorities)
+  for (const m of majorities) {
+    m.riders.forEach((id) => {
+      const r = riderById.get(id);
+      if (r && quorumRole.get(id) !== "warn") quorumRole.set(id, m.overlap.includes(r.s) ? "warn" : "q1");
+    });
+  }
+  const majorityAt = new Map(majorities.map((m, i) => [m.index, i]));
+  const teacherNotes = new Set(D.notes);
+  // The headline is a story event (never a timer or a logbook line); a teacher's note has its own line.
+  const headlineAt = new Int32Array(times.length), noteAt = new Int32Array(times.length);
+  for (let k = 0, h = -1, n = -1; k < times.length; k++) {
+    if (teacherNotes.has(k)) n = k;
+    else if (D.levels[k] <= 1 || D.kinds[k] === "chosen") h = k;
+    headlineAt[k] = h; noteAt[k] = n;
+  }
+  function majorityNow(cursor) { // the latest majority whose moment is on screen
+    let found = null;
+    for (const m of majorities) { if (m.index > cursor) break; if (cursor <= m.until) found = m; }
+    return found;
+  }
+  function majorityText(m) {
+    const who = names[m.proposer], members = m.members.map((i) => names[i]);
+    let text = who + " holds a majority of promises for banner " + m.ballot + ": " + andList(members) +
+      " (" + members.length + " of " + names.length + "; any two majorities share a caravan).";
+    if (m.chosen >= 0) {
+      const c = D.events[m.chosen];
+      const both = m.overlap.map((i) => names[i]);
+      text += " " + andList(both) + (both.length > 1 ? " are" : " is") + " in both majorities: " +
+        (both.length > 1 ? "they" : "it") + " voted for " + c.value + ", chosen under banner " + fmtBallot(c.ballot) +
+        ", and " + (both.length > 1 ? "their promises carry" : "its promise carries") + " that vote, so " + who +
+        " must carry " + c.value + " forward.";
+    }
+    return text;
+  }
 
   // Riders by time bucket, so "who rides between tA and tB" never scans them all.
   const LINGER = 60; // ticks a lost rider's cross may stay on the map
@@ -62,8 +132,8 @@
     let lo = 0, hi = rows.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (rows[mid][0] <= cursor) lo = mid + 1; else hi = mid; }
     const row = lo > 0 ? rows[lo - 1] : null;
-    return row ? { alive: !!row[1], promised: row[2], accepted: row[3], decided: row[4] }
-      : { alive: true, promised: "—", accepted: "—", decided: "" };
+    return row ? { alive: !!row[1], promise: row[2], vote: row[3], decided: row[4], promiseBanner: row[5], voteValue: row[6], voteBanner: row[7] }
+      : { alive: true, promise: "none yet", vote: "none yet", decided: "", promiseBanner: "", voteValue: "", voteBanner: "" };
   }
   function stormAt(t) {
     for (const s of D.storms) if (s.start <= t && (t < s.end || (t === s.end && s.end === D.end))) return s;
@@ -124,7 +194,11 @@
   }
   names.forEach((n, i) => { addCheck($("filter-caravans"), n, true, (on) => { view.showCaravan[i] = on; }).dataset.caravan = n; });
   for (const ty of TYPES.concat(["other"])) {
-    addCheck($("filter-types"), ty, true, (on) => { if (on) view.showType.add(ty); else view.showType.delete(ty); }, typeClass(ty)).dataset.type = ty;
+    addCheck($("filter-types"), TYPE_WORDS[ty][0], true, (on) => { if (on) view.showType.add(ty); else view.showType.delete(ty); }, typeClass(ty)).dataset.type = ty;
+  }
+  for (const label of $("filter-types").querySelectorAll("label")) {
+    const ty = label.querySelector("input").dataset.type;
+    label.title = TYPE_WORDS[ty][0] + ": " + TYPE_WORDS[ty][1];
   }
   $("filter-self").addEventListener("change", (e) => { view.showSelf = e.target.checked; redrawAll(true); });
 
@@ -147,13 +221,14 @@
   defs.innerHTML = defsHtml;
   const layers = {};
   svg.appendChild(defs);
-  for (const name of ["storms", "axis", "lanes", "riders", "marks", "violations"]) {
+  for (const name of ["storms", "axis", "lanes", "riders", "chosen", "marks", "notes", "violations"]) {
     const g = document.createElementNS(NS, "g");
     g.setAttribute("id", "layer-" + name);
     svg.appendChild(g); layers[name] = g;
   }
 
   function layout() {
+    placedFor = false;
     width = Math.max(320, scroller.clientWidth);
     viewH = scroller.clientHeight || 600;
     laneGap = (width - GUTTER - RIGHT) / Math.max(1, names.length);
@@ -181,24 +256,24 @@
     if (r.copy >= 0) cls += " dup";
     if (view.selRider === r.id) cls += " sel";
     if (view.hotRider !== null && linked(r, view.hotRider)) cls += " hot";
-    let body;
+    const role = quorumRole.get(r.id);
+    if (role) cls += " " + role;
+    let body = "";
     if (r.s === r.d) { // a word to itself: a small loop on the lane
       const d = "M" + x0 + "," + y0 + " c 22,-10 22,14 2,6";
-      body = '<path class="hit" d="' + d + '"/><path class="ln" d="' + d + '" marker-end="url(#ah-' + ty + ')"/>';
+      body = '<path class="hit" d="' + d + '"/>' + (role ? '<path class="halo" d="' + d + '"/>' : "") + '<path class="ln" d="' + d + '" marker-end="url(#ah-' + ty + ')"/>';
     } else if (r.fate === 1) { // lost: the line stops short of the lane in a cross
       const xe = x0 + (x1 - x0) * 0.86, ye = y1;
       body = '<line class="hit" x1="' + x0 + '" y1="' + y0 + '" x2="' + xe + '" y2="' + ye + '"/>' +
         '<line class="ln" x1="' + x0 + '" y1="' + y0 + '" x2="' + xe + '" y2="' + ye + '"/>' +
         '<path class="x" d="M' + (xe - 5) + "," + (ye - 5) + " l10,10 m0,-10 l-10,10" + '"/>' +
-        '<text class="why" x="' + (xe + (x1 > x0 ? -8 : 8)) + '" y="' + (ye + 12) + '" text-anchor="' + (x1 > x0 ? "end" : "start") + '">' +
-        esc(REASON_SHORT[r.reason] || r.reason) + "</text>";
+        labelSvg("w" + r.id, "why") + "<title>" + esc("lost: " + (REASON_LONG[r.reason] || r.reason)) + "</title>";
     } else {
       body = '<line class="hit" x1="' + x0 + '" y1="' + y0 + '" x2="' + x1 + '" y2="' + y1 + '"/>' +
+        (role ? '<line class="halo" x1="' + x0 + '" y1="' + y0 + '" x2="' + x1 + '" y2="' + y1 + '"/>' : "") +
         '<line class="ln" x1="' + x0 + '" y1="' + y0 + '" x2="' + x1 + '" y2="' + y1 + '" marker-end="url(#ah-' + ty + ')"/>';
     }
-    if (r.copy >= 0) {
-      body += '<text class="tag" x="' + ((x0 + x1) / 2 + 4) + '" y="' + ((y0 + y1) / 2 - 3) + '">copy of #' + r.copy + "</text>";
-    }
+    if (r.copy >= 0) body += labelSvg("c" + r.id, "tag");
     return '<g class="' + cls + '" data-id="' + r.id + '">' + body + "</g>";
   }
 
@@ -210,22 +285,126 @@
     recover: (x, y) => '<circle cx="' + x + '" cy="' + y + '" r="6" fill="#2f9e44" stroke="#0b4a1f"/>',
     timer: (x, y) => '<circle cx="' + x + '" cy="' + y + '" r="4" fill="#fff" stroke="#8a7a60"/>',
     note: (x, y) => '<circle cx="' + x + '" cy="' + y + '" r="4" fill="#8a7a60"/>',
+    majority: (x, y) => '<circle cx="' + x + '" cy="' + y + '" r="7" fill="#fff3c4" stroke="#b8860b" stroke-width="2.5"/><circle cx="' + x + '" cy="' + y + '" r="2.5" fill="#b8860b"/>',
   };
   function markLabel(kind, e) {
     switch (kind) {
       case "propose": return "⚑ " + e.value;
-      case "adopt": return "adopts " + e.value;
-      case "decide": return "✓ " + e.value;
+      case "adopt": return "carries " + e.value + " forward";
+      case "decide": return "knows " + e.value;
       case "crash": return "collapses";
-      case "recover": return "back";
+      case "recover": return "back, with its logbook";
       default: return "";
     }
+  }
+  const star = (x, y, r) => { // a five-pointed star: the chosen moment
+    let d = "";
+    for (let k = 0; k < 10; k++) {
+      const a = -Math.PI / 2 + (k * Math.PI) / 5, rr = k % 2 ? r * 0.45 : r;
+      d += (k ? "L" : "M") + (x + rr * Math.cos(a)).toFixed(1) + "," + (y + rr * Math.sin(a)).toFixed(1);
+    }
+    return '<path class="star" d="' + d + 'z"/>';
+  };
+
+  // ---- labels on the diagram, placed so that none overlaps another -------------------------
+  // A label source: key, priority, time, size, bold, text and candidate anchors [x, text-anchor]
+  // at the time's y plus a baseline offset; placement tries each anchor at a few heights, most
+  // important labels first, and hides a label only when every candidate would overlap.
+  const SHIFTS = [0, 12, -12, 24, -24];
+  let placed = new Map(); // key -> { x, y, anchor, text, w }
+  function labelSources() {
+    const out = [], x0 = GUTTER, x1 = width - RIGHT + 20;
+    const add = (key, prio, t, text, size, bold, anchors, base, shifts) =>
+      out.push({ key, prio, t, text, size, bold, anchors, base, shifts: shifts || SHIFTS });
+    const fit = (text, size, room) => { // as much of the text as fits; the details have it whole
+      if (measure(text, size, true) <= room) return text;
+      while (text.length > 3 && measure(text + "…", size, true) > room) text = text.slice(0, -1);
+      return text + "…";
+    };
+    D.violations.forEach((vi) => {
+      const e = D.events[vi];
+      add("v" + vi, 100, times[vi], fit("⚠ SAFETY VIOLATED: " + (e.invariant || "?") + " — " + (e.message || ""), 12, x1 - x0 - 20),
+        12, true, [[x0 + 10, "start"]], 16, [0]);
+      out[out.length - 1].band = [x0 + 4, x1 - 4]; // the whole red band is taken
+    });
+    D.notes.forEach((k) => {
+      add("n" + k, 90, times[k], fit("✎ " + (D.events[k].text || ""), 11, x1 - x0 - 16), 11, true, [[x0 + 6, "start"]], -5, [0, -13, 17, -26, 30]);
+    });
+    chosenList.forEach((c, i) => {
+      if (!c.by.length) return;
+      const lo = Math.min(...c.by), hi = Math.max(...c.by);
+      add("k" + i, 85, times[c.index], "★ chosen: " + c.value + " " + c.ballot, 10, true,
+        [[laneX(lo) + 12, "start"], [laneX(hi) - 12, "end"], [laneX(hi) + 12, "start"], [laneX(lo) - 12, "end"]], -5, [0, 17, -12, 29]);
+    });
+    majorities.forEach((m, i) => {
+      if (!view.showCaravan[m.proposer]) return;
+      add("q" + i, 80, times[m.index], "majority of promises, " + m.members.length + " of " + names.length, 10, false,
+        [[laneX(m.proposer) + 11, "start"], [laneX(m.proposer) - 11, "end"]], 4);
+    });
+    D.marks.forEach((mk, i) => {
+      const text = markLabel(mk[2], D.events[mk[0]]);
+      if (!text || !view.showCaravan[mk[1]]) return;
+      const prio = { decide: 70, propose: 65, adopt: 60 }[mk[2]] || 55;
+      add("m" + i, prio, times[mk[0]], text, 10, mk[2] === "decide", [[laneX(mk[1]) - 10, "end"], [laneX(mk[1]) + 10, "start"]], 4);
+    });
+    outagesOf.forEach((os, lane) => os.forEach((o, j) => {
+      add("g" + lane + "-" + j, 50, o[1], "collapsed", 10, false, [[laneX(lane) + 6, "start"], [laneX(lane) - 6, "end"]], 22);
+    }));
+    D.storms.forEach((st, i) => {
+      add("s" + i, 45, st.start, "sandstorm", 10, false, [[x1 - 4, "end"]], 12);
+      if (st.end < D.end) add("e" + i, 45, st.end, "calm", 10, false, [[x1 - 4, "end"]], -4);
+    });
+    for (const r of riders) {
+      if (!passes(r) || r.s === r.d) continue;
+      const xa = laneX(r.s), xb = laneX(r.d);
+      if (r.fate === 1) {
+        const xe = xa + (xb - xa) * 0.86, right = xb > xa;
+        add("w" + r.id, 20, r.t1, REASON_SHORT[r.reason] || r.reason, 9, false,
+          [[xe + (right ? -8 : 8), right ? "end" : "start"], [xe + (right ? 8 : -8), right ? "start" : "end"]], 12, [0, 11, -11]);
+      }
+      if (r.copy >= 0) {
+        add("c" + r.id, 10, (r.t0 + r.t1) / 2, "copy of #" + r.copy, 9, false, [[(xa + xb) / 2 + 4, "start"], [(xa + xb) / 2 - 4, "end"]], -3, [0, 11, -11]);
+      }
+    }
+    return out;
+  }
+  function placeLabels() {
+    const x0 = GUTTER, xMax = width - 2, ROW = 24, grid = new Map();
+    const hits = (b) => {
+      for (let row = Math.floor(b[1] / ROW); row <= Math.floor(b[3] / ROW); row++) {
+        for (const o of grid.get(row) || []) if (b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) return true;
+      }
+      return false;
+    };
+    const keep = (b) => { for (let row = Math.floor(b[1] / ROW); row <= Math.floor(b[3] / ROW); row++) (grid.get(row) || grid.set(row, []).get(row)).push(b); };
+    const sources = labelSources().sort((a, b) => b.prio - a.prio || a.t - b.t || (a.key < b.key ? -1 : 1));
+    placed = new Map();
+    for (const l of sources) {
+      const w = measure(l.text, l.size, l.bold), asc = l.size * 0.8, desc = l.size * 0.25;
+      search: for (const dy of l.shifts) {
+        for (const [x, anchor] of l.anchors) {
+          const y = yOf(l.t) + l.base + dy;
+          const left = anchor === "end" ? x - w : x;
+          const box = l.band ? [l.band[0], y - 13, l.band[1], y + 5] : [left - 1, y - asc - 1, left + w + 1, y + desc + 1];
+          if (box[0] < x0 || box[2] > xMax || hits(box)) continue;
+          keep(box);
+          placed.set(l.key, { x, y, anchor, text: l.text, w });
+          break search;
+        }
+      }
+    }
+  }
+  function labelSvg(key, cls) { // the placed label, or nothing when it had no room
+    const p = placed.get(key);
+    if (!p) return "";
+    return '<text class="' + cls + '" x="' + p.x.toFixed(1) + '" y="' + p.y.toFixed(1) + '" text-anchor="' + p.anchor + '">' + esc(p.text) + "</text>";
   }
 
   const markTimes = D.marks.map((mk) => times[mk[0]]);
   const outagesOf = names.map((_, i) => D.outages.filter((o) => o[0] === i));
   let viewTop = 0, viewH = 600; // the scroller's position and height, kept here: reading them forces a layout
   let band = null; // the view the diagram's band was drawn for
+  let placedFor = false; // whether the labels were placed for this layout
 
   // A layer whose items are keyed: an update removes the items that left the band and parses only
   // the ones that entered it, so scrolling costs what scrolled into view, not the whole band.
@@ -258,7 +437,7 @@
     if (!band || band.top !== viewTop || band.height !== viewH) drawBand(false);
   }
   function drawBand(rebuild) {
-    if (rebuild) { riderLayer.clear(); markLayer.clear(); axisLayer.clear(); }
+    if (rebuild || !placedFor) { riderLayer.clear(); markLayer.clear(); axisLayer.clear(); placeLabels(); placedFor = true; }
     const pad = viewH / 2; // half a screen above and below the view, so a quick scroll shows no blank
     band = { top: viewTop, height: viewH };
     const tMin = tOf(viewTop - pad), tMax = tOf(viewTop + viewH + pad);
@@ -281,12 +460,9 @@
           s += '<rect class="storm-wall" x="' + (laneX(i) + laneGap * 0.42) + '" y="' + ya + '" width="' + laneGap * 0.16 + '" height="' + hgt + '" fill="url(#storm-hatch)"/>';
         }
       });
-      if (st.start >= tMin) {
-        s += '<text class="storm-label" x="' + (x1 - 4) + '" y="' + (yOf(st.start) + 12) + '" text-anchor="end">sandstorm</text>';
-      }
-      if (st.end <= tMax && st.end < D.end) {
-        s += '<text class="storm-label" x="' + (x1 - 4) + '" y="' + (yOf(st.end) - 4) + '" text-anchor="end">calm</text>';
-      }
+      const si = D.storms.indexOf(st);
+      if (st.start >= tMin) s += labelSvg("s" + si, "storm-label");
+      if (st.end <= tMax && st.end < D.end) s += labelSvg("e" + si, "storm-label");
     }
     layers.storms.innerHTML = s;
 
@@ -306,7 +482,7 @@
         const ga = Math.max(ya, yOf(o[1])), gb = Math.min(yb, yOf(o[2]));
         if (ga > from) l += '<line class="lane" x1="' + laneX(i) + '" x2="' + laneX(i) + '" y1="' + from + '" y2="' + ga + '"/>';
         l += '<line class="gap" x1="' + laneX(i) + '" x2="' + laneX(i) + '" y1="' + ga + '" y2="' + gb + '"/>';
-        if (o[1] >= tMin) l += '<text class="gap-label" x="' + (laneX(i) + 6) + '" y="' + (yOf(o[1]) + 22) + '">collapsed</text>';
+        if (o[1] >= tMin) l += labelSvg("g" + i + "-" + outagesOf[i].indexOf(o), "gap-label");
         from = Math.max(from, gb);
       }
       if (yb > from) l += '<line class="lane" x1="' + laneX(i) + '" x2="' + laneX(i) + '" y1="' + from + '" y2="' + yb + '"/>';
@@ -323,21 +499,50 @@
       if (view.showCaravan[D.marks[i][1]]) marks.push(i);
     }
     markLayer.update(marks, (i) => i, (i) => {
-      const mk = D.marks[i], x = laneX(mk[1]), y = yOf(markTimes[i]), e = D.events[mk[0]];
+      const mk = D.marks[i], x = laneX(mk[1]), y = yOf(markTimes[i]);
       const glyph = MARK_GLYPH[mk[2]] || MARK_GLYPH.note;
-      const label = markLabel(mk[2], e);
       return '<g class="m ' + mk[2] + (view.selEvent === mk[0] ? " sel" : "") + '" data-ev="' + mk[0] + '">' +
-        glyph(x, y) + (label ? '<text x="' + (x - 10) + '" y="' + (y + 4) + '" text-anchor="end">' + esc(label) + "</text>" : "") + "</g>";
+        glyph(x, y) + labelSvg("m" + i, "") + "<title>" + esc(D.story[mk[0]]) + "</title></g>";
     });
+
+    // Majorities: a ring on the proposer's lane where its phase-1 quorum was complete.
+    let q = "";
+    majorities.forEach((m, i) => {
+      const t = times[m.index];
+      if (t < tMin || t > tMax || !view.showCaravan[m.proposer]) return;
+      q += '<g class="m majority' + (view.selEvent === m.index ? " sel" : "") + '" data-ev="' + m.index + '">' +
+        MARK_GLYPH.majority(laneX(m.proposer), yOf(t)) + labelSvg("q" + i, "") + "<title>" + esc(majorityText(m)) + "</title></g>";
+    });
+    // The chosen moments: a star on every voter's lane, joined, apart from the tents of knowing.
+    chosenList.forEach((c, i) => {
+      const t = times[c.index];
+      if (t < tMin || t > tMax || !c.by.length) return;
+      const y = yOf(t), lo = Math.min(...c.by), hi = Math.max(...c.by);
+      q += '<g class="m chosen" data-ev="' + c.index + '"><line class="chosen-line" x1="' + laneX(lo) + '" x2="' + laneX(hi) + '" y1="' + y + '" y2="' + y + '"/>' +
+        c.by.map((lane) => star(laneX(lane), y, 7)).join("") + labelSvg("k" + i, "chosen-label") + "<title>" + esc(D.story[c.index]) + "</title></g>";
+    });
+    layers.chosen.innerHTML = q;
+
+    // Teacher's notes: a line across the desert at their moment, with as much text as fits.
+    let n = "";
+    for (const k of D.notes) {
+      const t = times[k];
+      if (t < tMin || t > tMax) continue;
+      const p = placed.get("n" + k), y = yOf(t);
+      n += '<g class="m note-mark' + (view.selEvent === k ? " sel" : "") + '" data-ev="' + k + '"><line x1="' + x0 + '" x2="' + x1 + '" y1="' + y + '" y2="' + y + '"/>' +
+        (p ? '<rect x="' + (p.x - 3) + '" y="' + (p.y - 11) + '" width="' + (p.w + 6) + '" height="15" rx="3"/>' : "") +
+        labelSvg("n" + k, "note-label") + "<title>" + esc(D.story[k]) + "</title></g>";
+    }
+    layers.notes.innerHTML = n;
 
     // Violations: loud, across every lane.
     let v = "";
     for (const vi of D.violations) {
-      const y = yOf(times[vi]), e = D.events[vi];
+      const y = yOf(times[vi]);
       if (times[vi] < tMin || times[vi] > tMax) continue;
       v += '<g class="violation m" data-ev="' + vi + '"><line x1="' + x0 + '" x2="' + x1 + '" y1="' + y + '" y2="' + y + '"/>' +
         '<rect x="' + (x0 + 4) + '" y="' + (y + 3) + '" width="' + (x1 - x0 - 8) + '" height="18" rx="3"/>' +
-        '<text x="' + (x0 + 10) + '" y="' + (y + 16) + '">⚠ SAFETY VIOLATED: ' + esc(e.invariant || "?") + " — " + esc(e.message || "") + "</text></g>";
+        labelSvg("v" + vi, "") + "</g>";
     }
     layers.violations.innerHTML = v;
   }
@@ -352,11 +557,13 @@
   }
 
   // ---- the desert map ----------------------------------------------------------
+  // Caravans on an oval, each with its name, its promise and its vote beneath it (its logbook, in
+  // the glossary's words) and, once it knows the campsite, a tent and the campsite above it.
   const map = $("map");
-  const CX = 200, CY = 188, RAD = 118;
+  const MW = 400, MH = 370, CX = 200, CY = 182, RX = 134, RY = 100;
   const pos = names.map((_, i) => {
     const a = -Math.PI / 2 + (2 * Math.PI * i) / names.length;
-    return [CX + RAD * Math.cos(a), CY + RAD * Math.sin(a)];
+    return [CX + RX * Math.cos(a), CY + RY * Math.sin(a)];
   });
   function riderPoint(r, f) { // rim to rim, a little right of the straight path so two-way traffic separates
     const [cx0, cy0] = pos[r.s], [cx1, cy1] = pos[r.d];
@@ -365,14 +572,21 @@
     const off = 6;
     return [ax + (bx - ax) * f - uy * off, ay + (by - ay) * f + ux * off];
   }
-  // The round a caravan promised, as the map's short label: "(3, Aghilas)" reads "b3".
-  const roundOf = (promised) => { const m = /^\((\d+),/.exec(promised); return m ? "b" + m[1] : ""; };
+  function mapText(cls, x, y, text, size, bold, style) { // centred, but kept inside the map
+    const w = measure(text, size, bold), cx = Math.max(w / 2 + 3, Math.min(MW - w / 2 - 3, x));
+    return '<text class="' + cls + '" x="' + cx.toFixed(1) + '" y="' + y.toFixed(1) + '"' + (style ? ' style="' + style + '"' : "") + ">" + esc(text) + "</text>";
+  }
+  function chosenNow(cursor) { // the latest chosen moment so far
+    let found = null;
+    for (const c of chosenList) { if (c.index > cursor) break; found = c; }
+    return found;
+  }
   function drawMap() {
     const t = view.t, cursor = view.cursor;
     let s = "";
     const storm = stormAt(t);
     if (storm) {
-      s += '<rect x="0" y="0" width="400" height="350" fill="url(#map-storm)"/>';
+      s += '<rect x="0" y="0" width="' + MW + '" height="' + MH + '" fill="url(#map-storm)"/>';
       storm.groups.forEach((g, gi) => { // each group's clear air: a rounded hull, rimmed and tinted
         const [fill, rim] = BUBBLES[gi % BUBBLES.length];
         const pts = g.map((i) => pos[i].map((v) => v.toFixed(1)).join(",")).join(" ");
@@ -388,18 +602,27 @@
     if (hot && hot.s !== hot.d) {
       s += '<line class="path ' + typeClass(hot.ty) + '" style="stroke:var(--c)" x1="' + pos[hot.s][0] + '" y1="' + pos[hot.s][1] + '" x2="' + pos[hot.d][0] + '" y2="' + pos[hot.d][1] + '"/>';
     }
+    const maj = majorityNow(cursor);
     names.forEach((n, i) => {
       const st = stateOf(i, cursor);
       const [x, y] = pos[i];
-      const cls = "caravan" + (st.alive ? "" : " down") + (st.alive && st.decided ? " knows" : "");
+      const member = maj && maj.members.includes(i), warns = maj && maj.overlap.includes(i);
+      const cls = "caravan" + (st.alive ? "" : " down") + (st.alive && st.decided ? " knows" : "") + (member ? " q1" : "") + (warns ? " warn" : "");
       s += '<g class="' + cls + '" data-caravan="' + esc(n) + '" data-status="' + (st.alive ? "alive" : "collapsed") + '" data-decided="' + esc(st.decided) + '">' +
-        '<circle cx="' + x + '" cy="' + y + '" r="18"/>' +
+        (warns ? '<circle class="warn-ring" cx="' + x + '" cy="' + y + '" r="28"/>' : "") +
+        (member ? '<circle class="q1-ring" cx="' + x + '" cy="' + y + '" r="23"/>' : "") +
+        '<circle class="body" cx="' + x + '" cy="' + y + '" r="18"/>' +
         (!st.alive ? '<path class="down-x" d="M' + (x - 8) + "," + (y - 8) + " l16,16 m0,-16 l-16,16" + '"/>'
-          : st.decided ? '<path class="tent" d="M' + (x - 10) + "," + (y + 8) + " L" + x + "," + (y - 10) + " L" + (x + 10) + "," + (y + 8) + ' z"/>'
-          : '<text class="ballot" x="' + x + '" y="' + (y + 4) + '">' + esc(roundOf(st.promised)) + "</text>") +
-        '<text class="name" x="' + x + '" y="' + (y + 32) + '">' + esc(n) + "</text>" +
-        (st.alive && st.decided ? '<text class="camp" x="' + x + '" y="' + (y - 24) + '">' + esc(st.decided) + "</text>" : "") +
-        (st.alive ? "" : '<text x="' + x + '" y="' + (y + 44) + '" style="fill:#c0262d">collapsed</text>') + "</g>";
+          : st.decided ? '<path class="tent" d="M' + (x - 10) + "," + (y + 8) + " L" + x + "," + (y - 10) + " L" + (x + 10) + "," + (y + 8) + ' z"/>' : "") +
+        mapText("name", x, y + 32, st.alive ? n : n + " — collapsed", 11, true, st.alive ? "" : "fill:#c0262d");
+      // Beneath the name: what it knows, then its logbook (its promise and its vote).
+      const lines = [];
+      if (st.alive && st.decided) lines.push(["camp", "knows " + st.decided, 10, true]);
+      lines.push(["promise", st.promiseBanner ? "promised banner " + st.promiseBanner : "no promise yet", 9.5, false]);
+      if (st.voteValue) lines.push(["vote", "voted " + st.voteValue, 9.5, false], ["vote", "under " + st.voteBanner, 9.5, false]);
+      else lines.push(["vote", "no vote yet", 9.5, false]);
+      lines.forEach(([cls, text, size, bold], k) => { s += mapText(cls, x, y + 44 + 11 * k, text, size, bold); });
+      s += "</g>";
     });
     const fade = Math.min(LINGER, Math.max(8, view.speed * 0.4)); // how long a lost rider's cross stays
     for (const r of ridersBetween(t, t)) {
@@ -413,10 +636,22 @@
       }
     }
     // The top strip: the clock, and who the storm keeps apart.
-    s += '<rect x="0" y="0" width="400" height="22" fill="#f3dfb6"/><text class="clock" x="8" y="15">t = ' + Math.floor(t) + "</text>";
+    s += '<rect x="0" y="0" width="' + MW + '" height="22" fill="#f3dfb6"/><text class="clock" x="8" y="15">t = ' + Math.floor(t) + "</text>";
     if (storm) {
-      s += '<text class="storm-title" x="394" y="15" text-anchor="end">sandstorm: ' +
-        esc(storm.groups.map((g) => g.map((i) => names[i]).join(", ")).join(" | ")) + "</text>";
+      const text = "sandstorm: " + storm.groups.map((g) => g.map((i) => names[i]).join(", ")).join(" | ");
+      const room = MW - 8 - 8 - measure("t = " + Math.floor(t), 11, false) - 12;
+      const size = Math.max(7, Math.min(11, (11 * room) / measure(text, 11, true)));
+      s += '<text class="storm-title" x="394" y="15" text-anchor="end" style="font-size:' + size.toFixed(1) + 'px">' + esc(text) + "</text>";
+    }
+    // The bottom strip: the omniscient eye. A campsite is chosen before any caravan knows it.
+    const chosen = chosenNow(cursor);
+    if (chosen) {
+      const knowing = names.filter((_, i) => { const st = stateOf(i, cursor); return st.alive && st.decided === chosen.value; }).length;
+      const text = "★ chosen: " + chosen.value + " under banner " + chosen.ballot + " · " +
+        (knowing ? knowing + " of " + names.length + " caravans know it" : "no caravan knows it yet");
+      const size = Math.max(7, Math.min(11, (11 * (MW - 16)) / measure(text, 11, true)));
+      s += '<rect class="chosen-strip" x="0" y="' + (MH - 24) + '" width="' + MW + '" height="24"/>' +
+        '<text class="chosen-title" x="8" y="' + (MH - 8) + '" style="font-size:' + size.toFixed(1) + 'px">' + esc(text) + "</text>";
     }
     map.innerHTML = '<defs><pattern id="map-storm" width="10" height="10" patternUnits="userSpaceOnUse" patternTransform="rotate(30)">' +
       '<rect width="10" height="10" fill="#c99b5c"/><line x1="0" y1="0" x2="0" y2="10" stroke="#a87a3e" stroke-width="4"/></pattern></defs>' + s;
@@ -425,24 +660,35 @@
   // ---- the state panel, the caption, the clock ------------------------------------
   const tbody = document.querySelector("#states tbody");
   tbody.innerHTML = names.map((n) =>
-    '<tr data-caravan="' + esc(n) + '"><th>' + esc(n) + '</th><td data-field="status"></td><td data-field="promised"></td>' +
-    '<td data-field="accepted"></td><td data-field="decided"></td></tr>').join("");
+    '<tr data-caravan="' + esc(n) + '"><th>' + esc(n) + '<span class="status"></span></th><td data-field="promise"></td>' +
+    '<td data-field="vote"></td><td data-field="knows"></td></tr>').join("");
   const rows = Array.from(tbody.rows);
   function drawStates() {
+    const maj = majorityNow(view.cursor);
     names.forEach((_, i) => {
       const st = stateOf(i, view.cursor), row = rows[i];
-      row.className = st.alive ? "" : "down";
-      row.cells[1].textContent = st.alive ? "standing" : "collapsed";
-      row.cells[2].textContent = st.promised;
-      row.cells[3].textContent = st.accepted;
-      row.cells[4].textContent = st.decided || "—";
-      row.cells[4].className = st.decided ? "decided" : "";
+      row.className = (st.alive ? "" : "down") + (maj && maj.members.includes(i) ? " q1" : "") + (maj && maj.overlap.includes(i) ? " warn" : "");
+      row.dataset.status = st.alive ? "standing" : "collapsed";
+      row.cells[0].lastChild.textContent = st.alive ? "" : " (collapsed)";
+      row.cells[1].textContent = st.promise;
+      row.cells[2].textContent = st.vote;
+      row.cells[3].textContent = st.decided || "—";
+      row.cells[3].className = st.decided ? "decided" : "";
     });
   }
   function drawNow() {
     const k = view.cursor;
     $("clock").textContent = "t = " + Math.floor(view.t) + " / " + D.end + " · event " + (k + 1) + " of " + times.length;
-    $("now-story").textContent = k >= 0 ? D.story[k] : "The day begins: " + names.join(", ") + " wait in the desert.";
+    const h = k >= 0 ? headlineAt[k] : -1, note = k >= 0 ? noteAt[k] : -1, maj = majorityNow(k);
+    $("now-story").textContent = h >= 0 ? D.story[h] : "The day begins: " + names.join(", ") + " wait in the desert.";
+    $("now-story").title = $("now-story").textContent;
+    $("now-story").dataset.ev = String(h);
+    $("now-note").hidden = note < 0;
+    $("now-note").textContent = note >= 0 ? D.story[note] + (times[note] < times[k] ? " (t=" + times[note] + ")" : "") : "";
+    $("now-note").dataset.ev = String(note);
+    $("now-note").title = $("now-note").textContent;
+    $("now-majority").hidden = !maj;
+    $("now-majority").textContent = maj ? majorityText(maj) : "";
     $("now-protocol").textContent = k >= 0 ? "t=" + times[k] + "  " + D.protocol[k] : "";
     $("btn-play").textContent = view.playing ? "❚❚ pause" : "▶ play";
     slider.value = String(Math.floor(view.t));
@@ -473,6 +719,7 @@
   function showEvent(k) {
     const e = D.events[k];
     let h = "<h3>" + esc(e.kind) + (e.node ? " · " + esc(e.node) : "") + "</h3>" + voiceBlock(k, "when");
+    if (majorityAt.has(k)) h += '<div class="voice"><b>majority</b> ' + esc(majorityText(majorities[majorityAt.get(k)])) + "</div>";
     h += '<div><button data-go="' + times[k] + '">go there</button></div><pre>' + esc(JSON.stringify(e, null, 1)) + "</pre>";
     $("details").innerHTML = h;
     delete $("details").dataset.rider;
@@ -618,6 +865,57 @@
   scroller.addEventListener("scroll", () => { viewTop = scroller.scrollTop; schedule(); });
   window.addEventListener("resize", () => { layout(); redrawAll(true); });
 
+  // ---- the legend: every shape and colour, in the glossary's words ----------------------------
+  // Short words on the page; what each means in full when hovered.
+  (() => {
+    const key = (name, body, text, title) => '<span class="key" data-key="' + name + '" title="' + esc(title || text) + '">' +
+      '<svg width="34" height="18" viewBox="0 0 34 18">' + body + "</svg>" + esc(text) + "</span>";
+    const arrow = (ty, extra) => '<line x1="2" y1="9" x2="28" y2="9" stroke="var(--' + ty + ')" stroke-width="1.8"' + (extra || "") + ' marker-end="url(#ah-' + ty + ')"/>';
+    const under = (colour) => '<line x1="2" y1="9" x2="28" y2="9" stroke="' + colour + '" stroke-width="7" stroke-linecap="round"/><line x1="2" y1="9" x2="28" y2="9" stroke="var(--promise)" stroke-width="2.6"/>';
+    let h = '<div class="keys"><b>riders</b>';
+    for (const ty of TYPES.concat(["other"])) {
+      const [word, says] = TYPE_WORDS[ty];
+      h += key("type-" + ty, arrow(ty), word, "a rider (message) " + word + ": " + says);
+    }
+    h += '</div><div class="keys"><b>diagram</b>' +
+      key("lost", '<line x1="2" y1="9" x2="24" y2="9" stroke="#555" stroke-width="1.6" stroke-dasharray="5 3"/><path d="M20,4 l10,10 m0,-10 l-10,10" stroke="var(--danger)" stroke-width="2.2"/>',
+        "lost rider", "dashed, ending in ✕: a rider lost, with why: lost (in the dunes), storm (a sandstorm), collapsed (its caravan), dropped (by hand)") +
+      key("riding", arrow("other", ' stroke-dasharray="2 3"'), "still riding", "dotted: a rider still on the sand when the trace ends") +
+      key("copy", arrow("other", ' stroke-dasharray="9 2 2 2"'), "copy", "dash-dot, “copy of #n”: the desert sent this rider twice") +
+      key("self", '<path d="M8,4 c 22,-10 22,14 2,6" fill="none" stroke="#555" stroke-width="1.6"/>', "to itself", "a small loop: a caravan's rider to itself") +
+      key("majority-riders", under("#f2c94c"), "promise in a majority", "gold beneath a promise: one of the promises that gave a proposer its majority (phase-1 quorum)") +
+      key("warning-riders", under("#f08a8a"), "promise with the warning",
+        "red beneath a promise: its caravan is in both majorities (it voted for the chosen campsite), so its promise carries that vote") +
+      key("majority", MARK_GLYPH.majority(17, 9), "majority", "a proposer holds a majority of promises (a phase-1 quorum); its members are ringed on the map") +
+      key("storm", '<rect x="1" y="1" width="14" height="16" fill="#f1c27d55"/><rect x="15" y="1" width="5" height="16" fill="url(#storm-hatch)"/><rect x="20" y="1" width="13" height="16" fill="#8fb3d955"/>',
+        "sandstorm", "a sandstorm (partition): the lanes of one group share a tint; no rider crosses the hatched wall") +
+      key("collapse", '<line x1="17" y1="0" x2="17" y2="18" stroke="var(--danger)" stroke-dasharray="2 5"/>', "collapsed", "red dots on a lane: the caravan lies collapsed (crash); only its logbook survives") +
+      key("propose", MARK_GLYPH.propose(12, 10), "raises its banner", "⚑ a caravan wishes to camp somewhere and raises its banner (propose)") +
+      key("adopt", MARK_GLYPH.adopt(17, 9), "carries forward", "a proposer carries forward the campsite of the highest vote its promises reported (adopt)") +
+      key("decide", MARK_GLYPH.decide(17, 10), "knows", "a tent: this caravan knows the campsite (decided)") +
+      key("chosen", '<line x1="4" y1="9" x2="30" y2="9" stroke="var(--decided)" stroke-width="2" stroke-dasharray="6 3"/>' + star(17, 9, 7),
+        "chosen", "★ joined across the voters' lanes: chosen, the moment a majority has written its vote for one campsite under one banner; usually no caravan knows it yet") +
+      key("note", '<line x1="2" y1="9" x2="32" y2="9" stroke="var(--note)" stroke-width="1.5" stroke-dasharray="4 3"/><text x="10" y="13" font-size="11" fill="var(--note)">✎</text>',
+        "teacher's note", "a teacher's note from the scenario, across the desert at its moment") +
+      key("crash", MARK_GLYPH.crash(17, 9), "collapses", "a caravan collapses (crash)") +
+      key("recover", MARK_GLYPH.recover(17, 9), "back", "back on its feet, with only its logbook (recover)") +
+      key("timer", MARK_GLYPH.timer(17, 9), "patience", "its patience runs out (a timer)") +
+      key("violation", '<rect x="1" y="3" width="32" height="12" rx="2" fill="var(--danger)"/>', "safety violated", "a red band across the desert: an invariant is broken") +
+      '</div><div class="keys"><b>map</b>' +
+      key("map-q1", '<circle cx="17" cy="9" r="6" fill="#fff3dc" stroke="#5a4127"/><circle cx="17" cy="9" r="8" fill="none" stroke="var(--majority)" stroke-width="2.5"/>',
+        "in the majority", "a gold ring: one of the caravans whose promises gave the proposer its majority, while its phase 2 rides") +
+      key("map-warn", '<circle cx="17" cy="9" r="5" fill="#fff3dc" stroke="#5a4127"/><circle cx="17" cy="9" r="8" fill="none" stroke="var(--danger)" stroke-width="2" stroke-dasharray="3 2"/>',
+        "in both majorities", "a red ring: in the new majority and among the voters of the chosen campsite; its promise carries the warning") +
+      key("map-knows", '<circle cx="17" cy="9" r="8" fill="#cdebd3" stroke="var(--decided)" stroke-width="2"/><path d="M12,13 L17,4 L22,13 z" fill="var(--decided)"/>', "knows", "green with a tent: knows the campsite") +
+      key("map-down", '<circle cx="17" cy="9" r="8" fill="#bbb" stroke="#777" stroke-dasharray="3 2"/><path d="M13,5 l8,8 m0,-8 l-8,8" stroke="var(--danger)" stroke-width="2"/>', "collapsed", "grey and crossed: collapsed") +
+      key("map-storm", '<rect x="1" y="1" width="32" height="16" fill="#c99b5c"/><circle cx="17" cy="9" r="6" fill="#faeed4"/>', "sandstorm", "a hatched sky: a sandstorm; each group keeps its own clear air") +
+      key("map-chosen", '<rect x="1" y="3" width="32" height="12" fill="#e2f1e4"/><text x="4" y="13" font-size="10" fill="var(--decided)">★</text>', "chosen strip", "the bottom strip: the campsite chosen so far, and how many caravans know it") +
+      "</div>";
+    $("legend-keys").innerHTML = h;
+    $("legend-words").innerHTML = "<b>words</b> " + D.glossary.map((w) =>
+      '<span class="word" title="' + esc(w[2]) + '">' + esc(w[0]) + (w[0] === w[1] ? "" : " = " + esc(w[1])) + "</span>").join(" · ");
+  })();
+
   // A scale that shows a short run whole and keeps a long one readable.
   const avail = Math.max(300, scroller.clientHeight - TOP - 40);
   view.scale = Math.max(1.5, Math.min(8, avail / Math.max(1, D.drawnUntil)));
@@ -628,6 +926,8 @@
   window.desertViewer = {
     get t() { return view.t; }, get cursor() { return view.cursor; }, get scale() { return view.scale; },
     riderCount: riders.length, setTime: (t) => { stop(); setTime(t, true); },
+    setCursor: (k) => { stop(); setCursor(k, true); },
     yOf, redrawNow: () => { drawBand(true); drawCursor(); drawMap(); drawStates(); drawNow(); },
+    tellNow: () => drawNow(), // the headline lines alone, for a quick check of every step
   };
 })();
