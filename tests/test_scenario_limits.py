@@ -29,6 +29,7 @@ from desert_paxos.trace import TraceWriter
 PROPOSAL = {"at": 0, "caravan": "Aghilas", "campsite": "Siwa"}
 MINIMAL: dict[str, Any] = {"proposals": [PROPOSAL]}
 MANY_NAMES = [f"Caravan {i}" for i in range(MAX_CARAVANS + 1)]
+SCHEMA = jsonschema.Draft202012Validator(scenario_json_schema())
 
 
 def _with_campsite(campsite: object) -> dict[str, Any]:
@@ -73,8 +74,8 @@ def test_loader_and_schema_refuse_past_the_limits(
     rendered = err.value.render()
     assert f"doc.json: {field}: " in rendered and fragment in rendered
     assert "\x1b" not in rendered and "\x07" not in rendered  # the message is safe to print
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(doc, scenario_json_schema())
+    first_error = next(SCHEMA.iter_errors(doc), None)  # lazy: a long list stops at maxItems
+    assert first_error is not None
 
 
 ACCEPTS: list[dict[str, Any]] = [
@@ -90,7 +91,7 @@ ACCEPTS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("doc", ACCEPTS, ids=lambda d: json.dumps(d)[:50])
 def test_loader_and_schema_accept_up_to_the_limits(doc: dict[str, Any]) -> None:
     scenario_from_data(doc, "doc.json")
-    jsonschema.validate(doc, scenario_json_schema())
+    SCHEMA.validate(doc)
 
 
 def test_thousands_of_problems_are_counted_not_all_printed() -> None:
