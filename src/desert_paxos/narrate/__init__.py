@@ -2,12 +2,16 @@
 
 from ._glossary import GLOSSARY, Word, glossary_lines
 from ._narrator import Narrator, want_colour
+from ._story import Story, StoryKeeper, Told
 from ._voices import LEVELS, event_level, fmt_ballot, protocol_voice, story_voice
 
 __all__ = [
     "GLOSSARY",
     "LEVELS",
     "Narrator",
+    "Story",
+    "StoryKeeper",
+    "Told",
     "Word",
     "event_level",
     "fmt_ballot",

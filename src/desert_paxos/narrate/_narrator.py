@@ -15,13 +15,15 @@ from typing import IO, Any
 from .._untrusted import printable
 from ..check import INVARIANTS
 from ..trace import incomplete_note
-from ._voices import LEVELS, event_level, protocol_voice, story_voice
+from ._story import Story, Told
+from ._voices import LEVELS, join_names, protocol_voice, story_voice
 
 __all__ = ["Narrator", "want_colour"]
 
 _STYLES = {
     "propose": "bold cyan",
     "adopt": "bold magenta",
+    "chosen": "bold yellow",
     "decide": "bold green",
     "sandstorm": "yellow",
     "calm": "yellow",
@@ -59,7 +61,8 @@ class Narrator:
         self._console: Any = None
         self.header: dict[str, Any] = {}
         self.caravans: list[str] = []
-        self._pending: list[dict[str, Any]] = []
+        self.story = Story()  # the context every event is told in
+        self._pending: list[tuple[dict[str, Any], Told]] = []
         self.decisions: dict[str, tuple[str, int]] = {}
         self.violation: dict[str, Any] | None = None
         self.end: dict[str, Any] | None = None
@@ -76,6 +79,13 @@ class Narrator:
         else:
             self.stream.write(text + "\n")
 
+    def recall(self, event: dict[str, Any]) -> None:
+        """Take ``event`` into the story's context without telling it (catching up)."""
+        if event.get("kind") == "header":
+            self.header = event
+            self.caravans = list(event.get("caravans", []))
+        self.story.recall(event)
+
     def _line(self, event: dict[str, Any], story: str, protocol: str) -> None:
         t = event.get("t", 0)
         if self.level >= LEVELS["debug"]:
@@ -88,6 +98,7 @@ class Narrator:
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
+        told = self.story.tell(event)
         if kind == "header":
             self.header = event
             self.caravans = list(event.get("caravans", []))
@@ -105,23 +116,26 @@ class Narrator:
             self.violation = event
         elif kind == "end":
             self.end = event
-        if kind == "send" and event_level(event) <= self.level:
-            if self._pending and not self._same_broadcast(self._pending[0], event):
-                self.flush()
-            self._pending.append(event)
+        if told.level > self.level:
             return
-        if event_level(event) > self.level:
+        if kind == "send":
+            if self._pending and not self._same_broadcast(self._pending[0], (event, told)):
+                self.flush()
+            self._pending.append((event, told))
             return
         self.flush()
-        self._line(event, story_voice(event), protocol_voice(event))
+        self._line(event, told.story, protocol_voice(event))
 
     @staticmethod
-    def _same_broadcast(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def _same_broadcast(
+        first: tuple[dict[str, Any], Told], then: tuple[dict[str, Any], Told]
+    ) -> bool:
+        (a, told_a), (b, told_b) = first, then
         return (
             a["t"] == b["t"]
             and a["src"] == b["src"]
             and a.get("msg") == b.get("msg")
-            and "copy_of" not in b
+            and not (told_a.alone or told_b.alone or told_b.lead)
         )
 
     def flush(self) -> None:
@@ -129,11 +143,11 @@ class Narrator:
         if not pending:
             return
         self._pending = []
-        first = pending[0]
+        first, told = pending[0]
         if len(pending) == 1:
-            self._line(first, story_voice(first), protocol_voice(first))
+            self._line(first, told.story, protocol_voice(first))
             return
-        dsts = [str(e["dst"]) for e in pending]
+        dsts = [str(e["dst"]) for e, _ in pending]
         src = str(first["src"])
         everyone = sorted(dsts) == sorted(self.caravans)
         others = sorted(dsts) == sorted(c for c in self.caravans if c != src)
@@ -141,8 +155,8 @@ class Narrator:
         label = "all" if everyone else ("all others" if others else "{" + ",".join(dsts) + "}")
         story = story_voice(merged, everyone=everyone)
         if others:
-            story = story.replace(_join_names(dsts), "every other caravan")
-        self._line(first, story, protocol_voice(first, dst_label=label))
+            story = story.replace(join_names(dsts), "every other caravan")
+        self._line(first, told.lead + story, protocol_voice(first, dst_label=label))
 
     # -- the closing summary ---------------------------------------------------
 
@@ -193,9 +207,3 @@ class Narrator:
                 else None
             )
             self._write(printable(line), style)
-
-
-def _join_names(names: list[str]) -> str:
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]

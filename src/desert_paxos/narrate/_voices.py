@@ -11,18 +11,30 @@ from collections.abc import Callable
 from typing import Any, ParamSpec
 
 from .._untrusted import printable
+from ..protocol import LEARN_TIMER
 
 __all__ = [
     "LEVELS",
     "event_level",
     "fmt_ballot",
+    "join_names",
     "protocol_voice",
     "story_voice",
 ]
 
 LEVELS: dict[str, int] = {"quiet": 0, "info": 1, "debug": 2, "trace": 3}
 
-_INFO_KINDS = {"propose", "adopt", "decide", "sandstorm", "calm", "crash", "recover", "note"}
+_INFO_KINDS = {
+    "propose",
+    "adopt",
+    "chosen",
+    "decide",
+    "sandstorm",
+    "calm",
+    "crash",
+    "recover",
+    "note",
+}
 _TRACE_KINDS = {"drop", "timer", "timer_set", "timer_cancel", "persist"}
 
 
@@ -48,8 +60,7 @@ def event_level(event: dict[str, Any]) -> int:
     if kind in _INFO_KINDS:
         return 1
     if kind == "send":
-        msg_type = (event.get("msg") or {}).get("type")
-        return 2 if msg_type == "inquire" else 1
+        return 2 if "copy_of" in event else 1
     if kind in _TRACE_KINDS:
         return 3
     return 2
@@ -61,26 +72,37 @@ def fmt_ballot(ballot: object) -> str:
     return "none"
 
 
-def _round(ballot: object) -> str:
-    if isinstance(ballot, list) and len(ballot) == 2:
-        return str(ballot[0])
-    return "?"
+def join_names(names: list[str]) -> str:
+    """``Aghilas, Taziri and Amastan``."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _accepted_text(accepted: object) -> str:
     if isinstance(accepted, dict):
-        return f"{accepted.get('value')} under {fmt_ballot(accepted.get('ballot'))}"
-    return "nothing yet"
+        return f"{accepted.get('value')} under banner {fmt_ballot(accepted.get('ballot'))}"
+    return "none yet"
 
 
 def _to(dst: str | list[str], everyone: bool) -> str:
     if everyone:
         return "every caravan"
     if isinstance(dst, list):
-        if len(dst) == 1:
-            return dst[0]
-        return ", ".join(dst[:-1]) + " and " + dst[-1]
+        return join_names(dst)
     return dst
+
+
+# What each rider carries, in the glossary's words.
+_CARRIES = {
+    "prepare": "call for promises",
+    "promise": "promise",
+    "accept": "call for votes",
+    "accepted": "vote",
+    "nack": "refusal",
+    "decided": "news of the campsite",
+    "inquire": "inquiry",
+}
 
 
 def _message_story(src: str, dst: str | list[str], msg: dict[str, Any], everyone: bool) -> str:
@@ -90,28 +112,34 @@ def _message_story(src: str, dst: str | list[str], msg: dict[str, Any], everyone
     b = msg.get("ballot")
     match msg.get("type"):
         case "prepare":
-            return f"{src} sends {riders} to {to}: will you follow my banner, ballot {_round(b)}?"
+            return (
+                f"{src} sends {riders} to {to}: will you promise to follow my banner "
+                f"{fmt_ballot(b)}?"
+            )
         case "promise":
             acc = msg.get("accepted")
             if isinstance(acc, dict):
                 return (
                     f"{src} promises {to} to follow banner {fmt_ballot(b)}, and warns that it "
-                    f"already agreed to camp at {acc.get('value')} under {fmt_ballot(acc.get('ballot'))}."
+                    f"already voted for {acc.get('value')} under banner "
+                    f"{fmt_ballot(acc.get('ballot'))}."
                 )
-            return f"{src} promises {to} to follow banner {fmt_ballot(b)}; it has agreed to no campsite yet."
+            return f"{src} promises {to} to follow banner {fmt_ballot(b)}; it has voted for no campsite yet."
         case "accept":
-            return f"{src} sends {riders} to {to}: camp at {msg.get('value')} under banner {fmt_ballot(b)}?"
+            return f"{src} sends {riders} to {to}: will you vote for {msg.get('value')} under banner {fmt_ballot(b)}?"
         case "accepted":
-            return f"{src} agrees to camp at {msg.get('value')} under banner {fmt_ballot(b)} and tells {to}."
+            return (
+                f"{src} votes for {msg.get('value')} under banner {fmt_ballot(b)} and tells {to}."
+            )
         case "nack":
             return (
-                f"{src} refuses {to}: it already promised {fmt_ballot(msg.get('promised'))}, "
-                f"higher than {fmt_ballot(b)}."
+                f"{src} refuses banner {fmt_ballot(b)} from {to}: it already promised the higher "
+                f"banner {fmt_ballot(msg.get('promised'))}."
             )
         case "decided":
             return f"{src} sends {riders} to {to}: the caravans have chosen {msg.get('value')}."
         case "inquire":
-            return f"{src} sends {riders} to {to}: has a campsite been chosen?"
+            return f"{src} sends {riders} to {to} with an inquiry: has a campsite been chosen?"
     return f"{src} sends {riders} to {to}."
 
 
@@ -159,15 +187,16 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
             return _message_story(event["src"], event["dst"], event.get("msg") or {}, everyone)
         case "deliver":
             msg = event.get("msg") or {}
+            carries = _CARRIES.get(str(msg.get("type")), "message")
             if msg.get("type") == "nack":
                 return (
-                    f"{event['dst']} hears {event['src']} refuse ballot {fmt_ballot(msg.get('ballot'))}: "
-                    f"{event['src']} already promised {fmt_ballot(msg.get('promised'))}; "
-                    f"{event['dst']} must climb past it."
+                    f"{event['dst']} hears {event['src']} refuse banner "
+                    f"{fmt_ballot(msg.get('ballot'))}: {event['src']} already promised "
+                    f"{fmt_ballot(msg.get('promised'))}; {event['dst']} must climb past it."
                 )
             if event["src"] == event["dst"]:
-                return f"{event['dst']} reads its own note ({msg.get('type', '?')})."
-            return f"{event['src']}'s rider reaches {event['dst']}."
+                return f"{event['dst']} hears its own {carries} at once (no rider needed)."
+            return f"{event['src']}'s rider reaches {event['dst']} with its {carries}."
         case "drop":
             why = {
                 "loss": "the rider is lost in the dunes",
@@ -186,9 +215,15 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
             reporter = event.get("reported_by")
             source = "its own logbook" if reporter == node else f"{reporter}'s promise"
             return (
-                f"{node} learns from {source} that {event.get('value')} was already "
-                f"accepted under {fmt_ballot(event.get('from_ballot'))}: it may be chosen, so {node} "
+                f"{node} learns from {source} of a vote for {event.get('value')} under banner "
+                f"{fmt_ballot(event.get('from_ballot'))}: it may be chosen, so {node} "
                 f"carries {event.get('value')} forward{instead}. This is the heart of Paxos safety."
+            )
+        case "chosen":
+            return (
+                f"✦ {event.get('value')} is chosen: {join_names(list(event.get('by') or []))} "
+                f"have written votes for it under banner {fmt_ballot(event.get('ballot'))} in "
+                f"their logbooks."
             )
         case "decide":
             return (
@@ -204,23 +239,28 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
         case "network":
             return f"The desert changes: from now on {_network_text(event)}."
         case "crash":
-            return f"{node} collapses. It keeps only what it wrote down: its promise and its vote."
+            return f"{node} collapses. It keeps only what it wrote down in its logbook."
         case "recover":
-            return (
-                f"{node} is back on its feet, remembering promise {fmt_ballot(event.get('promised'))} "
-                f"and vote {_accepted_text(event.get('accepted'))}."
-            )
+            promised = event.get("promised")
+            promise = f"promise {fmt_ballot(promised)}" if promised else "no promise"
+            accepted = event.get("accepted")
+            vote = f"vote {_accepted_text(accepted)}" if accepted else "no vote"
+            return f"{node} is back on its feet; its logbook gives back {promise} and {vote}."
         case "timer":
-            if event.get("name") == "learn":
-                return f"{node} has waited long without news of a campsite."
-            return f"{node}'s patience with its banner runs out."
+            if event.get("name") == LEARN_TIMER:
+                return f"{node} has waited long enough without news of a campsite."
+            return f"{node}'s time for its banner is up."
         case "timer_set":
-            return f"{node} will check again at t={event.get('fire')} ({event.get('name')})."
+            if event.get("name") == LEARN_TIMER:
+                return f"{node} will wait for news of a campsite until t={event.get('fire')}."
+            return f"{node} will act on its banner again at t={event.get('fire')}."
         case "timer_cancel":
-            return f"{node} stops waiting ({event.get('name')})."
+            if event.get("name") == LEARN_TIMER:
+                return f"{node} stops waiting for news of a campsite."
+            return f"{node} stops leading its banner."
         case "persist":
             return (
-                f"{node} writes in its logbook: promised {fmt_ballot(event.get('promised'))}, "
+                f"{node} writes in its logbook: promise {fmt_ballot(event.get('promised'))}, "
                 f"vote {_accepted_text(event.get('accepted'))}."
             )
         case "violation":
@@ -249,6 +289,11 @@ def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
             return f"drop #{event.get('id')} {event.get('src')} → {event.get('dst')} ({event.get('reason')})"
         case "propose":
             return f"{node} propose {event.get('value')!r}"
+        case "chosen":
+            return (
+                f"CHOSEN {event.get('value')!r} @ {fmt_ballot(event.get('ballot'))} by "
+                f"{{{','.join(event.get('by') or [])}}}"
+            )
         case "adopt":
             return (
                 f"{node} adopt {event.get('value')!r} from {fmt_ballot(event.get('from_ballot'))} "
