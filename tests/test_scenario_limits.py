@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from desert_paxos._untrusted import MAX_DEPTH, SCENARIO_LIMIT, TRACE_LIMIT
 from desert_paxos.scenario import ScenarioError, parse_scenario_text, scenario_from_data
 from desert_paxos.scenario._load import (
     MAX_CARAVANS,
@@ -154,3 +156,16 @@ def test_what_check_accepts_run_runs_and_traces(text: str) -> None:
     stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # strict, as a trace file is
     Simulation(scenario, until=min(scenario.until, 400), observers=[TraceWriter(stream)]).run()
     stream.flush()
+
+
+def test_the_readme_documents_the_limits_and_how_to_raise_them() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Limits", 1)[1].split("\n### ", 1)[0]
+    for number in (MAX_CARAVANS, MAX_PROPOSALS, MAX_TIMELINE, MAX_NAME_CHARS, MAX_TEXT_CHARS):
+        assert f"{number:,}" in section
+    assert MAX_TICK == 10**12 and "10^12" in section and f"{MAX_DEPTH} levels" in section
+    for limit in (SCENARIO_LIMIT, TRACE_LIMIT):
+        assert f"| {limit.default_mb} MB" in section and f"`{limit.env}=N`" in section
+    # The example is the message the reader gives.
+    assert TRACE_LIMIT.too_big(412_300_000, TRACE_LIMIT.default_mb).message in section
+    assert "desert-paxos schema --trace" in readme
