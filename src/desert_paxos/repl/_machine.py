@@ -262,14 +262,27 @@ class TimeMachine:
             taken += 1
         return taken
 
-    def goto_time(self, t: int) -> None:
-        """The state once every event up to tick ``t`` has happened, and none after."""
+    def goto_time(
+        self,
+        t: int,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        max_steps: int | None = None,
+    ) -> bool:
+        """The state once every event up to tick ``t`` has happened, and none after.
+
+        Within the known past and future this replays at most ``SNAPSHOT_EVERY``
+        steps; beyond the frontier the run goes on live, for at most ``max_steps``
+        steps and while ``should_stop`` says nothing. False when it stopped short of ``t``.
+        """
         position = self.position_at_time(t)
         if position < self.frontier or self.sim_ended_at_frontier():
             self.goto(position)
-            return
+            return True
         self.goto(self.frontier)
-        self.run_until(t)
+        self.run_until(t, should_stop=should_stop, max_steps=max_steps)
+        upcoming = self.next_event_time()
+        return self.ended or upcoming is None or upcoming > min(t, self.sim.until)
 
     def sim_ended_at_frontier(self) -> bool:
         if self.position == self.frontier:

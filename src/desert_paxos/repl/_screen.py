@@ -53,7 +53,9 @@ class Screen:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(file=self.stream, highlight=False, force_terminal=True)
+            self._console = Console(
+                file=self.stream, highlight=False, force_terminal=True, width=self._width
+            )
         return self._console
 
     def say(self, text: str = "", style: str | None = None, indent: str | None = None) -> None:
@@ -92,8 +94,15 @@ class Screen:
         else:
             self.stream.write(picture.plain() + "\n")
 
-    def narrator(self, level: str) -> Narrator:
-        return Narrator(level, self.stream, colour=self.colour)
+    def narrator(
+        self, level: str, stream: IO[str] | None = None, colour: bool | None = None
+    ) -> Narrator:
+        """A narrator at ``level`` writing on this screen (or on ``stream``)."""
+        return Narrator(
+            level,
+            self.stream if stream is None else stream,
+            colour=self.colour if colour is None else colour,
+        )
 
     def flush(self) -> None:
         self.stream.flush()

@@ -25,17 +25,18 @@ an error escape: the REPL never loses the session.
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .._files import OutputError, write_output
-from ..narrate import LEVELS, protocol_voice, story_voice
-from ..narrate._layout import two_voices
+from ..narrate import LEVELS, Narrator, protocol_voice, story_voice
+from ..narrate._layout import GLUE, two_voices
 from ..scenario import (
     BUILTIN_NAMES,
     Delay,
@@ -66,6 +67,9 @@ __all__ = ["Injection", "Session"]
 MAX_COUNT = 1_000_000  # /step, /back and /timeline take n from 1 to this
 MAX_RUN_STEPS = 200_000  # one /run never takes longer than this without asking again
 MAX_SPEED = 100_000  # /play's fastest speed, in ticks a second
+GOTO_TELLS_EVENTS = 2_000  # a forward /goto over more events only counts them
+GOTO_TELLS_LINES = 40  # ... and so does one whose telling takes more lines than this
+PLAY_STORY_LINES = 8  # the latest story lines /play shows under the map
 MAX_SEED = SCENARIO_LIMITS["seed"]  # /seed's largest: what a scenario file may hold
 
 
@@ -384,26 +388,45 @@ class Session:
         self._animate(speed)
 
     def _animate(self, speed: int) -> None:
+        """The map redrawn in place as time runs, the latest story lines under it."""
         import time
+        from collections import deque
 
+        from rich.console import Group
         from rich.live import Live
+        from rich.text import Text
 
         tm = self.tm
         first_seq = tm.seq
         ticks_per_frame = max(1, speed // 10)
+        story = io.StringIO()
+        narrator = self.narrator(story, colour=False)  # the map is the colour; the story is plain
+        latest: deque[str] = deque(maxlen=PLAY_STORY_LINES)
+
+        def frame() -> Any:
+            return Group(self.picture().to_rich(), Text("\n".join(latest)))
+
         console = self.screen.console()
         with (
             pause_on_ctrl_c() as flag,
-            Live(self.picture().to_rich(), console=console, refresh_per_second=20) as live,
+            Live(frame(), console=console, refresh_per_second=20) as live,
         ):
             while not flag.hit and not tm.ended and tm.sim.violation is None:
                 target = min(self.clock + ticks_per_frame, tm.sim.until)
-                tm.run_until(target, should_stop=lambda: flag.hit)
-                self.clock = tm.now if flag.hit or tm.ended else max(tm.now, target)
-                live.update(self.picture().to_rich())
+                seq = tm.seq
+                taken = tm.run_until(target, should_stop=lambda: flag.hit, max_steps=MAX_RUN_STEPS)
+                stopped = flag.hit or tm.ended or taken >= MAX_RUN_STEPS
+                self.clock = tm.now if stopped else max(tm.now, target)
+                if LEVELS[self.level]:
+                    start = story.tell()
+                    for line in tm.lines_between(seq, tm.seq):
+                        narrator(json.loads(line))
+                    narrator.flush()
+                    latest.extend(story.getvalue()[start:].splitlines())
+                live.update(frame())
                 time.sleep(0.1)  # presentation pace only; the desert's time is the tick count
-        told = tm.seq - first_seq
-        self.screen.say(f"{told} events happened; /timeline shows them.", "dim")
+        n = self._visible(first_seq, tm.seq)
+        self.screen.say(f"{n} events happened; /timeline{GLUE}{max(1, n)} shows them.", "dim")
         if flag.hit:
             self.screen.say(f"Paused at t={self.clock} (Ctrl-C).", "yellow")
         if tm.sim.violation is not None:
@@ -432,18 +455,56 @@ class Session:
         first_seq = tm.seq
         first_position = tm.position
         forward = target >= self.clock
-        tm.goto_time(target)
-        self.clock = max(tm.now, target) if tm.sim.violation is None else tm.now
+        with pause_on_ctrl_c() as flag:  # going forward runs live: bounded, and Ctrl-C pauses
+            arrived = tm.goto_time(target, should_stop=lambda: flag.hit, max_steps=MAX_RUN_STEPS)
+        if arrived and tm.sim.violation is None:
+            self.clock = max(tm.now, target)
+        else:
+            self.clock = tm.now
         if forward and tm.position == first_position:
             self.screen.say(f"Already at t={self.clock}.", "cyan")
         elif forward:
-            passed = tm.seq - first_seq
-            self.screen.say(f"Forward to t={self.clock}: {passed} events happened.", "cyan")
+            self._tell_passed(first_seq, tm.seq)
         else:
             self.screen.say(f"Back to t={self.clock} (step {tm.position}).", "cyan")
+        if not arrived:
+            taken = tm.position - first_position
+            self.screen.say(
+                f"Paused at t={self.clock} (Ctrl-C)."
+                if flag.hit
+                else f"Paused after {taken:,} steps at t={self.clock}; /goto{GLUE}{target} again "
+                "to go on.",
+                "yellow",
+            )
         if forward and tm.sim.violation is not None:
             self.report_violation()
         self.show_map()
+
+    def _tell_passed(self, first_seq: int, last_seq: int) -> None:
+        """What a forward /goto passed over: told at the log level, or counted when too many.
+
+        The count is what ``/timeline N`` counts, so ``/timeline N`` shows them all.
+        """
+        lines = self.tm.lines_between(first_seq, last_seq)
+        n = self._visible(first_seq, last_seq)
+        head = f"Forward to t={self.clock}: {n:,} event{'s' if n != 1 else ''} happened"
+        show = (
+            f"/timeline{GLUE}{min(n, MAX_COUNT)} shows {'them' if n <= MAX_COUNT else 'the last'}"
+        )
+        if n == 0:
+            self.screen.say(f"Forward to t={self.clock}: nothing happened on the way.", "cyan")
+            return
+        if LEVELS[self.level] == 0:
+            self.screen.say(f"{head}; {show}.", "cyan")
+            return
+        if len(lines) <= GOTO_TELLS_EVENTS:
+            told = io.StringIO()
+            self.tell(first_seq, last_seq, told, colour=False)
+            if told.getvalue().count("\n") <= GOTO_TELLS_LINES:
+                self.screen.say(f"{head}:", "cyan")
+                self.tell(first_seq, last_seq)
+                return
+        self.screen.say(f"{head}, too many to tell here; {show}.", "cyan")
 
     # -- looking ------------------------------------------------------------------
 
@@ -482,15 +543,35 @@ class Session:
     def status(self) -> None:
         self.screen.say(self.status_text(), "dim")
 
-    def tell(self, first_seq: int, last_seq: int) -> None:
-        """Narrate the recorded events ``first_seq < seq <= last_seq`` at the log level."""
+    def _visible(self, first_seq: int, last_seq: int) -> int:
+        """How many of these events /timeline shows (it hides timer bookkeeping below trace)."""
+        hidden = () if self.level == "trace" else ('"kind": "timer_set"', '"kind": "timer_cancel"')
+        lines = self.tm.lines_between(first_seq, last_seq)
+        return sum(1 for line in lines if not any(kind in line for kind in hidden))
+
+    def tell(
+        self,
+        first_seq: int,
+        last_seq: int,
+        stream: IO[str] | None = None,
+        colour: bool | None = None,
+    ) -> None:
+        """Narrate the recorded events ``first_seq < seq <= last_seq`` at the log level.
+
+        On the screen, or on ``stream`` (a /goto counting its lines, /play's story).
+        """
         if LEVELS[self.level] == 0:
             return
-        narrator = self.screen.narrator(self.level)
-        narrator.caravans = list(self.names)
+        narrator = self.narrator(stream, colour)
         for line in self.tm.lines_between(first_seq, last_seq):
             narrator(json.loads(line))
         narrator.flush()
+
+    def narrator(self, stream: IO[str] | None = None, colour: bool | None = None) -> Narrator:
+        """The narrator every command tells events with, at the session's level."""
+        narrator = self.screen.narrator(self.level, stream, colour)
+        narrator.caravans = list(self.names)
+        return narrator
 
     def _timeline(self, n: int) -> None:
         tm = self.tm
