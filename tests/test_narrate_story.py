@@ -18,8 +18,8 @@ import pytest
 from desert_paxos.narrate import LEVELS, Narrator, Story, StoryKeeper
 from desert_paxos.protocol import PROPOSER_TIMER
 from desert_paxos.scenario import BUILTIN_NAMES, load_builtin, load_scenario_file
-from desert_paxos.sim import Simulation
-from desert_paxos.trace import dump_event
+from desert_paxos.sim import SimTraceWriter, Simulation
+from desert_paxos.trace import dump_event, read_trace
 
 GOLDEN_SCENARIOS = Path(__file__).parent / "golden" / "scenarios"
 
@@ -522,3 +522,13 @@ def test_a_campsite_from_a_file_cannot_drive_the_terminal() -> None:
     told = [story.tell(e) for e in events]
     assert "Siwa" in told[-1].story
     assert all("\x1b" not in t.story and "\x1b" not in t.lead for t in told)
+
+
+@pytest.mark.parametrize("name", ["proposer-collapses", "sandstorm-no-majority"])
+def test_a_replayed_trace_is_told_as_the_live_run(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    live: list[dict[str, Any]] = []
+    with path.open("w", encoding="utf-8") as f:
+        Simulation(load_builtin(name), observers=[SimTraceWriter(f), live.append]).run()
+    header, events = read_trace(path)
+    assert _told([header, *events], "debug") == _told(live, "debug")
