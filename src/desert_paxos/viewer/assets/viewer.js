@@ -24,13 +24,13 @@
   };
   // Each message type in the glossary's words: the name on the filters, and what the rider says.
   const TYPE_WORDS = {
-    prepare: ["prepare", "will you follow my banner?"],
-    promise: ["promise", "I follow your banner (and tell any vote I cast)"],
-    accept: ["accept", "camp here under my banner?"],
-    accepted: ["vote", "I agree to camp there (accepted)"],
+    prepare: ["call for promises", "will you promise to follow my banner? (prepare)"],
+    promise: ["promise", "I follow your banner, and tell any vote I cast (promise)"],
+    accept: ["call for votes", "will you vote for this campsite under my banner? (accept)"],
+    accepted: ["vote", "I vote for that campsite under your banner (accepted)"],
     nack: ["refusal", "I promised a higher banner (nack)"],
-    decided: ["decided", "the campsite is chosen: now you know it"],
-    inquire: ["inquiry", "has a campsite been chosen?"],
+    decided: ["news of the campsite", "the campsite is chosen: now you know it (decided)"],
+    inquire: ["inquiry", "has a campsite been chosen? (inquire)"],
     other: ["other", "any other rider"],
   };
   const BUBBLES = [["#faeed4", "#966e3c"], ["#d8e6f2", "#466e96"], ["#f3dae8", "#964678"], ["#e0efce", "#50823c"]];
