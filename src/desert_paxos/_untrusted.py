@@ -49,6 +49,7 @@ __all__ = [
     "SizeLimit",
     "control_character",
     "decode_utf8",
+    "kind_of",
     "loads_json",
     "loads_toml",
     "printable",
@@ -167,6 +168,26 @@ def decode_utf8(raw: bytes, what: str) -> str:
 
 
 # -- parsing ---------------------------------------------------------------------------------
+
+
+def kind_of(value: object) -> str:
+    """What a parsed JSON value is, as an error message says it ("got a string")."""
+    match value:
+        case None:
+            return "null"
+        case bool():
+            return "a boolean"
+        case int():
+            return "a whole number"
+        case float():
+            return "a number"
+        case str():
+            return "a string"
+        case list():
+            return "a list"
+        case dict():
+            return "an object"
+    return type(value).__name__
 
 
 class _Unusable:

@@ -17,6 +17,7 @@ from .._untrusted import (
     InputError,
     control_character,
     decode_utf8,
+    kind_of,
     loads_json,
     loads_toml,
     printable,
@@ -104,23 +105,7 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _kind(value: object) -> str:
-    match value:
-        case None:
-            return "null"
-        case bool():
-            return "a boolean"
-        case int():
-            return "an integer"
-        case float():
-            return "a number"
-        case str():
-            return "a string"
-        case list():
-            return "a list"
-        case dict():
-            return "an object"
-    return type(value).__name__
+_kind = kind_of  # what a value is, as a message says it (one wording for every reader)
 
 
 def _number(value: object) -> str:

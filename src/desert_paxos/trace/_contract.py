@@ -31,6 +31,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._untrusted import kind_of
+
 __all__ = [
     "EVENT_KINDS",
     "MAX_TRACE_INT",
@@ -42,25 +44,6 @@ __all__ = [
 MAX_TRACE_INT = 2**53 - 1
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _KIND_PATTERN = "^[a-z][a-z0-9_]{0,31}$"
-
-
-def _kind_of(value: object) -> str:
-    match value:
-        case None:
-            return "null"
-        case bool():
-            return "a boolean"
-        case int():
-            return "a whole number"
-        case float():
-            return "a number"
-        case str():
-            return "a string"
-        case list():
-            return "a list"
-        case dict():
-            return "an object"
-    return type(value).__name__
 
 
 def _at(path: str, key: str | int) -> str:
@@ -79,7 +62,7 @@ class Type:
         raise NotImplementedError
 
     def _wrong(self, value: object, path: str, expected: str) -> str:
-        return f"{path or 'the line'}: expected {expected}, got {_kind_of(value)}"
+        return f"{path or 'the line'}: expected {expected}, got {kind_of(value)}"
 
 
 class Int(Type):
@@ -203,7 +186,7 @@ class BallotType(Type):
 
     def check(self, value: object, path: str) -> str | None:
         if type(value) is not list or len(value) != 2:
-            return f'{path}: expected a ballot [round, "Caravan"], got {_kind_of(value)}'
+            return f'{path}: expected a ballot [round, "Caravan"], got {kind_of(value)}'
         first, second = value
         if type(first) is int and 0 <= first <= MAX_TRACE_INT and type(second) is str:
             return None
@@ -320,9 +303,9 @@ def _shown(value: object) -> str:
     if isinstance(value, str):
         return repr(value if len(value) <= 40 else value[:39] + "…")
     if isinstance(value, dict | list):
-        return _kind_of(value)
+        return kind_of(value)
     text = repr(value)
-    return text if len(text) <= 24 else _kind_of(value)
+    return text if len(text) <= 24 else kind_of(value)
 
 
 # -- the contract -------------------------------------------------------------------------
