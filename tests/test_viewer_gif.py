@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
+from typing import Any
 
-from PIL import Image, ImageChops
+import pytest
+from PIL import Image, ImageChops, ImageDraw
 
-from desert_paxos.viewer import gif_frames, gif_steps, write_gif
-from desert_paxos.viewer._gif import HEIGHT, WIDTH
+from desert_paxos.narrate import story_voice
+from desert_paxos.viewer import _gif, build_model, gif_frames, gif_steps, write_gif
+from desert_paxos.viewer._gif import _NOTE_INK, HEIGHT, WIDTH
 
-from .viewer_traces import LONG_DAY, trace_of, trace_of_data
+from .viewer_traces import LONG_DAY, Event, by_hand, trace_of, trace_of_data
 
 
 def _frames_of(path: Path) -> list[Image.Image]:
@@ -97,3 +101,94 @@ def test_the_readme_gifs_are_the_projects_own_current_pictures() -> None:
                 gif.seek(number)
                 shown.append(gif.info["duration"])
         assert shown == durations, f"docs/{name}.gif is stale: run `make gifs`"
+
+
+# -- what the frames explain --------------------------------------------------------------
+
+
+def _texts_per_frame(
+    monkeypatch: pytest.MonkeyPatch, header: Event, events: list[Event]
+) -> tuple[list[list[str]], list[int]]:
+    """Every text drawn on each frame, and how long each frame stays up."""
+    drawn: list[list[str]] = []
+    frame, text = _gif._Painter.frame, ImageDraw.ImageDraw.text
+
+    def counting_frame(self: Any, *args: Any) -> Any:
+        drawn.append([])
+        return frame(self, *args)
+
+    def recording_text(self: Any, xy: Any, told: Any, *args: Any, **kwargs: Any) -> Any:
+        if drawn:
+            drawn[-1].append(str(told))
+        return text(self, xy, told, *args, **kwargs)
+
+    monkeypatch.setattr(_gif._Painter, "frame", counting_frame)
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", recording_text)
+    _, durations = gif_frames(header, events, max_frames=400)
+    return drawn, durations
+
+
+def test_each_frame_names_every_caravans_promise_and_vote(monkeypatch: pytest.MonkeyPatch) -> None:
+    header, events = trace_of("dueling-proposers")
+    drawn, _ = _texts_per_frame(monkeypatch, header, events)
+    assert sum("no promise yet" in texts for texts in drawn[:1]) == 1
+    last: dict[str, Event] = {}
+    for event in events:
+        if event["kind"] == "persist":
+            last[event["node"]] = event
+    want = []
+    for name in header["caravans"]:
+        promised, vote = last[name]["promised"], last[name]["accepted"]
+        want += [f"promised banner ({promised[0]}, {promised[1]})", f"voted {vote['value']}"]
+        want.append(f"under ({vote['ballot'][0]}, {vote['ballot'][1]})")
+    final = drawn[-1]
+    assert all(line in final for line in want)
+    decided = {e["value"] for e in events if e["kind"] == "decide"}
+    assert final.count(f"knows {decided.pop()}") == len(header["caravans"])
+    assert not any(re.fullmatch(r"b\d+", t) or "@" in t for texts in drawn for t in texts)
+
+
+def test_a_teachers_note_is_the_caption_at_its_moment_and_stays_up_longer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    header, events = trace_of("calm-day")
+    note = "Watch: three promises make a majority of five."
+    events = by_hand(header, events, notes=((25, note),))
+    steps = gif_steps(events, header["caravans"])
+    told = [s for s in steps if s.note]
+    assert len(told) == 1 and told[0].caption == story_voice(events[told[0].index])
+    assert note in told[0].caption and events[told[0].index]["t"] >= 25
+    drawn, durations = _texts_per_frame(monkeypatch, header, events)
+    at = steps.index(told[0])
+    assert " ".join(drawn[at]).count("three promises make a majority") == 1
+    plain_key = [
+        d for s, d in zip(steps[:-1], durations[:-1], strict=True) if s.tier == 0 and not s.note
+    ]
+    assert durations[at] > max(plain_key)
+    # Framed in the note's own colour, which no other caption uses.
+    frames, _ = gif_frames(header, events, max_frames=400)
+    caption = (0, _gif._CAPTION_Y - 6, WIDTH, HEIGHT - 6)
+    inked = [
+        _NOTE_INK in {c for _, c in (f.crop(caption).getcolors(1 << 16) or [])} for f in frames
+    ]
+    assert inked == [s.note for s in steps]
+
+
+def _map_colours(frame: Image.Image) -> set[tuple[int, int, int]]:
+    area = frame.crop((10, _gif._MAP_TOP, WIDTH - 10, _gif._MAP_BOTTOM))
+    return {colour for _, colour in area.getcolors(1 << 16) or []}
+
+
+def test_majorities_are_ringed_and_the_chosen_campsite_has_its_strip() -> None:
+    header, events = trace_of("dueling-proposers")
+    model = build_model(header, events)
+    steps = gif_steps(events, header["caravans"])
+    frames, _ = gif_frames(header, events, max_frames=len(steps))
+    first_majority, first_chosen = model.majorities[0].index, model.chosen[0].index
+    for step, frame in zip(steps, frames, strict=True):
+        colours = _map_colours(frame)
+        ringed = any(m.index <= step.index <= m.until for m in model.majorities)
+        assert (_gif._MAJORITY in colours) == ringed, f"frame at event {step.index}"
+        assert (_gif._CHOSEN_STRIP in colours) == (step.index >= first_chosen)
+    assert any(m.index <= s.index <= m.until for s in steps for m in model.majorities)
+    assert first_majority < first_chosen

@@ -11,10 +11,14 @@ are sampled evenly, so a long run still fits. Key frames stay up longer than
 the rest and the last frame longest, so a reader can follow.
 
 Each frame is the map at that step's time, read from :mod:`._model`: caravans
-on a ring (collapsed ones greyed and crossed, those that know the campsite in
-green), riders on the sand in their message's colour, a lost rider's cross,
-sandstorms as a hatched sky with a clear bubble around each group, and a
-caption telling the step in story words. Text uses Pillow's built-in font, so
+on an oval, each with its promise and its vote beneath its name in the
+glossary's words (collapsed ones greyed and crossed, those that know the
+campsite in green with a tent), riders on the sand in their message's colour,
+a lost rider's cross, sandstorms as a hatched sky with a clear bubble around
+each group, the majority a proposer holds ringed in gold (and in red those of
+its members that voted for the campsite already chosen), a strip telling the
+campsite chosen so far and how many caravans know it, and a caption telling
+the step in story words (a teacher's note in its own colour, and up longer). Text uses Pillow's built-in font, so
 the same trace gives the same bytes on every machine; characters it lacks are
 spelled in ASCII.
 
@@ -31,25 +35,44 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._files import output_binary
-from ..narrate import story_voice
+from ..narrate import event_level, fmt_ballot, story_voice
 from ..trace import incomplete_note, summarize_trace
-from ._model import RunModel, StateFold, build_model
+from ._model import Majority, RunModel, StateFold, build_model, is_teacher_note
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw
 
 __all__ = ["GifStep", "gif_frames", "gif_steps", "write_gif"]
 
-WIDTH, HEIGHT = 560, 420
+WIDTH, HEIGHT = 560, 524
 MAX_FRAMES = 120
 _COLOURS_IN_GIF = 64
 _PALETTE_SAMPLE = 12  # frames the shared palette is taken from
 
 _KEY_KINDS = frozenset(
-    {"propose", "decide", "adopt", "sandstorm", "calm", "crash", "recover", "violation", "note"}
+    {
+        "propose",
+        "decide",
+        "adopt",
+        "chosen",
+        "sandstorm",
+        "calm",
+        "crash",
+        "recover",
+        "violation",
+        "note",
+    }
 )
 _DURATION_MS = {0: 1700, 1: 650, 2: 420}
 _LAST_FRAME_MS = 4000
+_NOTE_MS_PER_CHAR = (
+    25  # a teacher's note stays up long enough to be read (at most the last frame's)
+)
+# The map's frame, the oval the caravans stand on, and where the legend and the caption go.
+_MAP_TOP, _MAP_BOTTOM = 44, 396
+_CX, _CY, _RX, _RY = WIDTH / 2, 191, 182, 110
+_LEGEND_Y, _CAPTION_Y = 400, 436
+_LINE_PX = 176  # the widest a caravan's promise or vote line is drawn
 _CAPTION_LINES, _CAPTION_WIDTH = 4, 72  # the caption's lines, and characters in a line
 _MAX_CHARS = 400  # of any one text drawn: more than a line holds, far below Pillow's limit
 _LABEL_PX = 104  # the widest a caravan's name or campsite is drawn on the map
@@ -65,6 +88,11 @@ _STORM_LINE = (168, 122, 62)
 # Clear air around each group in a sandstorm: (fill, rim).
 _FRAME = (227, 207, 168)
 _PROGRESS = (138, 90, 28)
+_NOTE_INK = (75, 63, 176)
+_MAJORITY = (212, 160, 23)
+_CHOSEN_STRIP = (226, 241, 228)
+_LABEL = (74, 59, 40)
+_HALO = (250, 240, 220)  # behind a label, so it reads on the storm's streaks
 _BUBBLES = (
     ((250, 238, 212), (150, 110, 60)),
     ((216, 230, 242), (70, 110, 150)),
@@ -91,6 +119,11 @@ _NAMED_COLOURS = (
     _STORM_LINE,
     _FRAME,
     _PROGRESS,
+    _NOTE_INK,
+    _MAJORITY,
+    _CHOSEN_STRIP,
+    _LABEL,
+    _HALO,
     (255, 255, 255),
     (187, 187, 187),
     (119, 119, 119),
@@ -111,6 +144,17 @@ _ASCII = {
     "”": '"',
     "…": "...",
     "⛺": "",
+    "★": "*",
+}
+# The riders' colours, named as the glossary names the messages they carry.
+_WORDS = {
+    "prepare": "call for promises",
+    "promise": "promise",
+    "accept": "call for votes",
+    "accepted": "vote",
+    "nack": "refusal",
+    "decided": "news of the campsite",
+    "inquire": "inquiry",
 }
 
 
@@ -119,6 +163,7 @@ class GifStep:
     index: int  # the event the frame shows the desert after
     tier: int  # 0 key, 1 riders out / lost / timers, 2 riders arriving
     caption: str
+    note: bool = False  # a teacher's note: told in its own colour and left up longer
 
 
 def _merged_broadcast(events: list[dict[str, Any]], start: int, caravans: list[str]) -> int:
@@ -148,7 +193,7 @@ def gif_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep
         kind = event.get("kind")
         self_message = event.get("src") is not None and event.get("src") == event.get("dst")
         if kind in _KEY_KINDS:
-            steps.append(GifStep(index, 0, story_voice(event)))
+            steps.append(GifStep(index, 0, story_voice(event), note=is_teacher_note(event)))
         elif kind == "send" and "copy_of" not in event:
             last = _merged_broadcast(events, index, caravans)
             group = events[index : last + 1]
@@ -162,7 +207,7 @@ def gif_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep
             index = last
         elif kind == "send":  # the desert's duplicate of a rider
             steps.append(GifStep(index, 1, "The desert doubles a rider: " + story_voice(event)))
-        elif kind == "drop" or (kind == "timer" and event.get("name") == "proposer"):
+        elif kind == "drop" or (kind == "timer" and event_level(event) <= 1):
             steps.append(GifStep(index, 1, story_voice(event)))
         elif kind == "deliver" and not self_message:
             steps.append(GifStep(index, 2, story_voice(event)))
@@ -247,11 +292,10 @@ class _Painter:
         self.small = ImageFont.load_default(size=11)
         self.bold = ImageFont.load_default(size=15)
         n = max(1, len(model.caravans))
-        cx, cy, radius = WIDTH / 2, 182, 94
         self.pos = [
             (
-                cx + radius * math.cos(-math.pi / 2 + 2 * math.pi * i / n),
-                cy + radius * math.sin(-math.pi / 2 + 2 * math.pi * i / n),
+                _CX + _RX * math.cos(-math.pi / 2 + 2 * math.pi * i / n),
+                _CY + _RY * math.sin(-math.pi / 2 + 2 * math.pi * i / n),
             )
             for i in range(n)
         ]
@@ -264,14 +308,16 @@ class _Painter:
         t = model.times[step.index] if model.events else 0
         image = Image.new("RGB", (WIDTH, HEIGHT), _SAND)
         draw = ImageDraw.Draw(image)
-        draw.rectangle((10, 44, WIDTH - 10, 298), fill=_MAP, outline=_FRAME)
+        draw.rectangle((10, _MAP_TOP, WIDTH - 10, _MAP_BOTTOM), fill=_MAP, outline=_FRAME)
         self._storm(draw, t)
         title = f"Desert Paxos - {model.header.get('scenario', '?')}"
         draw.text((12, 8), _fit(draw, title, self.bold, WIDTH - 100), font=self.bold, fill=_INK)
         clock = f"t = {t}"
         draw.text((WIDTH - 12, 9), clock, font=self.font, fill=_MUTED, anchor="ra")
         self._riders(draw, t)
+        self._majority(draw, step.index)
         self._caravans(draw, fold)
+        self._chosen(draw, step.index, fold)
         self._legend(draw)
         self._caption(draw, step)
         end = max(1, model.end_time)
@@ -283,14 +329,15 @@ class _Painter:
         storm = self.model.storm_at(t)
         if storm is None:
             return
-        draw.rectangle((11, 45, WIDTH - 11, 297), fill=_STORM)
-        for x in range(-300, WIDTH, 22):  # wind-driven sand: slanted streaks
-            draw.line((x, 297, x + 150, 45), fill=_STORM_LINE, width=3)
+        top, bottom = _MAP_TOP + 1, _MAP_BOTTOM - 1
+        draw.rectangle((11, top, WIDTH - 11, bottom), fill=_STORM)
+        for x in range(-400, WIDTH, 22):  # wind-driven sand: slanted streaks
+            draw.line((x, bottom, x + 200, top), fill=_STORM_LINE, width=3)
         # Trim the streaks back to the map's frame.
-        draw.rectangle((0, 0, WIDTH, 43), fill=_SAND)
-        draw.rectangle((0, 299, WIDTH, 320), fill=_SAND)
-        draw.rectangle((0, 0, 9, 320), fill=_SAND)
-        draw.rectangle((WIDTH - 9, 0, WIDTH, 320), fill=_SAND)
+        draw.rectangle((0, 0, WIDTH, top - 2), fill=_SAND)
+        draw.rectangle((0, bottom + 2, WIDTH, bottom + 22), fill=_SAND)
+        draw.rectangle((0, 0, 9, bottom + 22), fill=_SAND)
+        draw.rectangle((WIDTH - 9, 0, WIDTH, bottom + 22), fill=_SAND)
         for number, group in enumerate(storm.groups):
             points = [self.pos[self.lane[n]] for n in group if n in self.lane]
             fill, rim = _BUBBLES[number % len(_BUBBLES)]
@@ -338,14 +385,11 @@ class _Painter:
                 )
                 draw.line((x - 9, y - 9, x + 9, y + 9), fill=_DANGER, width=4)
                 draw.line((x - 9, y + 9, x + 9, y - 9), fill=_DANGER, width=4)
-                draw.text((x, y + 36), "collapsed", font=self.small, fill=_DANGER, anchor="ma")
             elif state.decided is not None:
                 draw.ellipse(
                     (x - 20, y - 20, x + 20, y + 20), fill=(205, 235, 211), outline=_GREEN, width=3
                 )
                 draw.polygon([(x - 10, y + 8), (x, y - 10), (x + 10, y + 8)], fill=_GREEN)
-                camp = _fit(draw, state.decided, self.small, _LABEL_PX)
-                draw.text((x, y - 26), camp, font=self.small, fill=_GREEN, anchor="md")
             else:
                 draw.ellipse(
                     (x - 20, y - 20, x + 20, y + 20),
@@ -353,26 +397,113 @@ class _Painter:
                     outline=(90, 65, 39),
                     width=2,
                 )
-                promised = state.promised
-                if isinstance(promised, list) and len(promised) == 2:
-                    banner = _fit(draw, f"b{promised[0]}", self.small, _LABEL_PX // 2)
-                    draw.text((x, y), banner, font=self.small, fill=_MUTED, anchor="mm")
             label = _fit(draw, name, self.font, _LABEL_PX)
-            draw.text((x, y + 23), label, font=self.font, fill=_INK, anchor="ma")
+            if not state.alive:
+                label = _fit(draw, name, self.font, _LABEL_PX) + " - collapsed"
+            self._label(draw, (x, y + 28), label, self.font, _INK if state.alive else _DANGER)
+            # Beneath the name: what it knows, then its logbook (its promise and its vote).
+            lines: list[tuple[str, tuple[int, int, int]]] = []
+            if state.alive and state.decided is not None:
+                lines.append(("knows " + state.decided, _GREEN))
+            promised = state.promised
+            lines.append(
+                (
+                    f"promised banner {fmt_ballot(promised)}"
+                    if promised is not None
+                    else "no promise yet",
+                    _LABEL,
+                )
+            )
+            vote = state.accepted if isinstance(state.accepted, dict) else None
+            if vote is not None:
+                lines.append((f"voted {vote.get('value')}", _LABEL))
+                lines.append((f"under {fmt_ballot(vote.get('ballot'))}", _LABEL))
+            else:
+                lines.append(("no vote yet", _LABEL))
+            for number, (line, colour) in enumerate(lines):
+                text = _fit(draw, line, self.small, _LINE_PX)
+                self._label(draw, (x, y + 43 + 12 * number), text, self.small, colour)
+
+    def _label(
+        self,
+        draw: ImageDraw.ImageDraw,
+        at: tuple[float, float],
+        text: str,
+        font: Any,
+        fill: tuple[int, int, int],
+        anchor: str = "ma",
+    ) -> None:
+        """Centred text, moved inward where it would leave the map, with a halo of sand."""
+        half = draw.textlength(text, font=font) / 2
+        x = min(max(at[0], 14 + half), WIDTH - 14 - half)
+        draw.text(
+            (x, at[1]), text, font=font, fill=fill, anchor=anchor, stroke_width=2, stroke_fill=_HALO
+        )
+
+    def _majority(self, draw: ImageDraw.ImageDraw, index: int) -> None:
+        """Ring the majority a proposer holds while its phase 2 rides (red: in both majorities)."""
+        held: Majority | None = None
+        for majority in self.model.majorities:
+            if majority.index > index:
+                break
+            if index <= majority.until:
+                held = majority
+        if held is None:
+            return
+        for name in held.members:
+            x, y = self.pos[self.lane[name]]
+            draw.ellipse((x - 25, y - 25, x + 25, y + 25), outline=_MAJORITY, width=4)
+            if name in held.overlap:
+                for start in range(0, 360, 30):  # a dashed red ring: it carries the warning
+                    box = (x - 30, y - 30, x + 30, y + 30)
+                    draw.arc(box, start, start + 18, fill=_DANGER, width=3)
+
+    def _chosen(self, draw: ImageDraw.ImageDraw, index: int, fold: StateFold) -> None:
+        """The omniscient strip: the campsite chosen so far, and how many caravans know it."""
+        chosen = None
+        for moment in self.model.chosen:
+            if moment.index > index:
+                break
+            chosen = moment
+        if chosen is None:
+            return
+        knowing = sum(1 for s in fold.states.values() if s.alive and s.decided == chosen.value)
+        told = (
+            f"{knowing} of {len(fold.states)} caravans know it"
+            if knowing
+            else "no caravan knows it yet"
+        )
+        text = f"* chosen: {chosen.value} under banner {fmt_ballot(chosen.ballot)} - {told}"
+        top = _MAP_BOTTOM - 20
+        draw.rectangle((11, top, WIDTH - 11, _MAP_BOTTOM - 1), fill=_CHOSEN_STRIP)
+        draw.text(
+            (16, top + 4), _fit(draw, text, self.small, WIDTH - 32), font=self.small, fill=_GREEN
+        )
 
     def _legend(self, draw: ImageDraw.ImageDraw) -> None:
-        x = 14
+        """The riders' colours in the glossary's words, on two rows, and the majority's ring."""
+        x, y = 14, _LEGEND_Y
         for kind, colour in _COLOURS.items():
-            draw.ellipse((x, 306, x + 9, 315), fill=colour)
-            draw.text((x + 12, 304), kind, font=self.small, fill=_MUTED)
-            x += 18 + int(draw.textlength(kind, font=self.small)) + 6
+            word = _WORDS[kind]
+            width = 18 + int(draw.textlength(word, font=self.small)) + 6
+            if x + width > WIDTH - 10:
+                x, y = 14, y + 15
+            draw.ellipse((x, y + 2, x + 9, y + 11), fill=colour)
+            draw.text((x + 12, y), word, font=self.small, fill=_MUTED)
+            x += width
+        draw.ellipse((x, y + 1, x + 11, y + 12), outline=_MAJORITY, width=3)
+        draw.text((x + 14, y), "majority", font=self.small, fill=_MUTED)
 
     def _caption(self, draw: ImageDraw.ImageDraw, step: GifStep) -> None:
         lines = _caption_lines(step.caption)
         colour = _DANGER if step.caption.startswith(("SAFETY", "INCOMPLETE")) else _INK
+        if step.note:  # a teacher's note: framed, in the note's own colour
+            colour = _NOTE_INK
+            bottom = _CAPTION_Y + 20 * len(lines) + 2
+            draw.rectangle((8, _CAPTION_Y - 4, WIDTH - 8, bottom), outline=_NOTE_INK, width=2)
         for i, line in enumerate(lines):
             line = _fit(draw, line, self.font, WIDTH - 28)
-            draw.text((14, 326 + i * 20), line, font=self.font, fill=colour)
+            draw.text((14, _CAPTION_Y + i * 20), line, font=self.font, fill=colour)
 
 
 def gif_frames(
@@ -393,7 +524,11 @@ def gif_frames(
             folded += 1
             fold.apply(events[folded])
         frames.append(painter.frame(step, fold))
-        durations.append(_DURATION_MS[step.tier])
+        durations.append(
+            min(_LAST_FRAME_MS, _DURATION_MS[0] + _NOTE_MS_PER_CHAR * len(step.caption))
+            if step.note
+            else _DURATION_MS[step.tier]
+        )
     if not frames:  # a trace with nothing to show still makes a (one-frame) picture
         told = incomplete_note(summarize_trace(events))  # not even an end event
         frames.append(painter.frame(GifStep(0, 0, told), fold))
