@@ -132,7 +132,11 @@ def register(subparsers: Any) -> None:
         help="bfs finds the shortest counterexample",
     )
     search.add_argument(
-        "--max-states", type=positive_int, metavar="N", help="stop after N unique states"
+        "--max-states",
+        type=positive_int,
+        metavar="N",
+        help="stop after N unique states (default 2,000,000, or fewer when half the memory "
+        "available would not hold them at 1 KB each)",
     )
     search.add_argument(
         "--symmetry",
@@ -233,10 +237,13 @@ def _main(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from ..check import INVARIANTS
-    from ..explore import Model, counterexample, search
+    from ..explore import Model, counterexample, default_max_states, search
 
     options = _options(args)
     out = sys.stdout
+    bound_given = args.max_states is not None
+    if not bound_given:  # every search is bounded: by default, by what memory holds
+        args.max_states = default_max_states()
     _tell_needs(args, out)
     out.write(f"Exploring {options.describe()}.\n")
     # A broken variant is searched first for the story a teacher tells: two caravans that
@@ -279,9 +286,11 @@ def _main(args: argparse.Namespace) -> int:
         )
         return 130
     if result.stopped == "max-states":
+        which = "" if bound_given else " (the default, for the memory available)"
         out.write(
-            f"Stopped at --max-states {args.max_states:,}: no violation in the {result.states:,} "
-            "states explored, but the search is not complete (not a proof).\n"
+            f"Stopped at {result.states:,} states: the bound --max-states {args.max_states:,}"
+            f"{which}. No violation in the states explored, but the search is not complete "
+            "(not a proof); raise the bound with --max-states N.\n"
         )
         return EXIT_OK
     out.write(f"Safety holds in all {result.states:,} states{_unmet_needs(args)}.\n")

@@ -1,11 +1,21 @@
 """The model checker: every path through a small desert, over the real protocol core."""
 
 from ._model import CAMPSITES, Action, ExploreOptions, Model, State, StateView
-from ._search import Progress, SearchResult, first_move, search
+from ._search import (
+    BYTES_PER_STATE,
+    MAX_STATES,
+    Progress,
+    SearchResult,
+    default_max_states,
+    first_move,
+    search,
+)
 from ._trace import Counterexample, Step, counterexample
 
 __all__ = [
+    "BYTES_PER_STATE",
     "CAMPSITES",
+    "MAX_STATES",
     "Action",
     "Counterexample",
     "ExploreOptions",
@@ -16,6 +26,7 @@ __all__ = [
     "StateView",
     "Step",
     "counterexample",
+    "default_max_states",
     "first_move",
     "search",
 ]

@@ -12,11 +12,19 @@ is a real path but need not be the shortest.
 Wall-clock time is read only to report progress and speed, never to decide
 anything: the same options always visit the same states in the same order.
 Ctrl-C (``KeyboardInterrupt``) ends the search early with what was covered.
+
+The table of states seen is what grows: ``max_states`` bounds it (checked every
+few thousand transitions, so it may be passed by a few thousand).
+:func:`default_max_states` is the bound the command line uses when none is
+given: ``MAX_STATES``, or fewer when half the memory available would not hold
+that many at ``BYTES_PER_STATE`` each (measured: 150 to 500 bytes a state,
+with its share of the table and the queue, for 3 to 5 caravans).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,11 +32,45 @@ from dataclasses import dataclass, field
 
 from ._model import Action, Model, State
 
-__all__ = ["Progress", "SearchResult", "first_move", "search"]
+__all__ = [
+    "BYTES_PER_STATE",
+    "MAX_STATES",
+    "Progress",
+    "SearchResult",
+    "default_max_states",
+    "first_move",
+    "search",
+]
 
 Progress = Callable[[int, int, int, float], None]  # states, transitions, depth, seconds
 
 _CHECK_EVERY = 4096  # transitions between looks at the clock
+MAX_STATES = 2_000_000  # the default bound on stored states (about a minute or two of search)
+BYTES_PER_STATE = 1_000  # a generous allowance per stored state (150 to 500 bytes measured)
+_MIN_DEFAULT = 10_000  # however little memory is free, the default bound is at least this
+
+
+def default_max_states() -> int:
+    """``MAX_STATES``, or fewer: as many states as half the memory available now holds."""
+    available = _available_memory()
+    if available is None:
+        return MAX_STATES
+    return max(_MIN_DEFAULT, min(MAX_STATES, available // 2 // BYTES_PER_STATE))
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to this process now, or None if the system does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 @dataclass(slots=True)
