@@ -101,3 +101,31 @@ def test_play_on_a_terminal_shows_the_story_under_the_map_as_it_animates() -> No
     assert "Aghilas knows the campsite" in below or "knows the campsite" in below
     assert any("t=    0  Aghilas wishes to camp" in frame.split("╰", 1)[-1] for frame in frames)
     assert re.search(r"\d+ events happened; /timeline \d+ shows them", joined)
+
+
+def told_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if re.match(r"t=\s*\d+  ", line)]
+
+
+def test_the_repl_tells_the_story_in_context_step_by_step_as_run_does() -> None:
+    """Each /step is told knowing what came before: the majority, late answers, chosen."""
+    whole, whole_out = session(width=200)
+    at_once = told_lines(said(whole, whole_out, "/run"))
+    piecewise, piece_out = session(width=200)
+    steps = []
+    while not piecewise.tm.ended:
+        steps += told_lines(said(piecewise, piece_out, "/step"))
+    assert steps == at_once
+    joined = "\n".join(steps)
+    assert "3 of 5, a majority" in joined
+    assert "reaches Aghilas late" in joined
+    assert "is chosen" in joined
+
+
+def test_after_travelling_back_the_story_is_told_again_the_same_way() -> None:
+    s, out = session(width=200)
+    said(s, out, "/run 40")
+    first = told_lines(said(s, out, "/run 70"))
+    said(s, out, "/goto 40")
+    again = told_lines(said(s, out, "/run 70"))
+    assert again == first and any("3 of 5, a majority" in line for line in first)

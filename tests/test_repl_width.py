@@ -8,11 +8,13 @@ words of the widest drawing, in the same order), and no two labels may overlap.
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
 from rich.cells import cell_len
 
+from desert_paxos.narrate import Narrator
 from desert_paxos.narrate._layout import two_voices, wrap
 from desert_paxos.repl import DesertPicture, Screen, Session
 from desert_paxos.repl._screen import PIPE_WIDTH, terminal_width
@@ -185,3 +187,33 @@ def test_wrap_never_makes_a_line_wider_than_asked_even_for_a_giant_word() -> Non
 
 def test_a_pipe_gets_eighty_columns() -> None:
     assert terminal_width(io.StringIO()) == PIPE_WIDTH == 80
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_debug_narration_in_the_repl_fits_the_width(width: int) -> None:
+    out = io.StringIO()
+    s = Session(
+        "dueling-proposers", resolve_scenario("dueling-proposers"), Screen(out, width=width)
+    )
+    s.execute("/log debug")
+    start = out.tell()
+    s.execute("/run 60")
+    text = out.getvalue()[start:]
+    assert "│" in text  # both voices are told
+    assert max(cell_len(line) for line in text.splitlines()) <= width
+
+
+def test_a_narrator_without_a_width_tells_as_before() -> None:
+    out = io.StringIO()
+    narrator = Narrator("debug", out, colour=False)
+    story = "x " * 60
+    narrator(json.loads('{"kind": "note", "t": 3, "text": "' + story + '"}'))
+    assert len(out.getvalue().splitlines()) == 1
+
+
+def test_a_banner_or_a_quoted_command_is_never_torn_apart() -> None:
+    text = "so Taziri carries it under banner (12, Tassadit): `desert-paxos run storm.json` now"
+    for width in range(32, 90):  # both fit on a line from 32 columns on
+        lines = wrap(text, width)
+        assert any("(12, Tassadit):" in line for line in lines), width
+        assert any("`desert-paxos run storm.json`" in line for line in lines), width

@@ -19,7 +19,8 @@ __all__ = ["GLUE", "SIDE_BY_SIDE", "cell_width", "clip", "two_voices", "wrap"]
 
 SIDE_BY_SIDE = 120  # from this width on, the two voices stand side by side
 GLUE = "\u00a0"  # a no-break space between two words keeps them on one line
-_TOKEN = re.compile(r"( *)(`[^`]*`[^ ]*|[^ ]+)")  # a `quoted command` is one word
+# A word: a `quoted command`, a banner "(2, Itri)" with what clings to it, or what the spaces leave.
+_TOKEN = re.compile(r"( *)(`[^`]*`[^ ]*|[^ ]*\(\d+, [^ ()]+\)[^ ]*|[^ ]+)")
 
 
 def _cells(ch: str) -> int:
@@ -53,8 +54,9 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
 
     The first line keeps the text's own leading spaces and the spacing between
     words is kept as written; every further line starts with ``indent``. A
-    command quoted in backticks stays whole on one line, so it can be copied,
-    and words joined by :data:`GLUE` stay together (it prints as a plain space).
+    command quoted in backticks stays whole on one line, so it can be copied, a
+    banner such as ``(2, Itri)`` is never torn apart, and words joined by
+    :data:`GLUE` stay together (it prints as a plain space).
     """
     width = max(width, cell_width(indent) + 2)
     out: list[str] = []

@@ -15,6 +15,7 @@ from typing import IO, Any
 from .._untrusted import printable
 from ..check import INVARIANTS
 from ..trace import incomplete_note
+from ._layout import two_voices, wrap
 from ._story import Story, Told
 from ._voices import LEVELS, join_names, protocol_voice, story_voice
 
@@ -53,11 +54,17 @@ class Narrator:
     """Tell events at ``level`` ("quiet", "info", "debug" or "trace") on ``stream``."""
 
     def __init__(
-        self, level: str = "info", stream: IO[str] | None = None, colour: bool | None = None
+        self,
+        level: str = "info",
+        stream: IO[str] | None = None,
+        colour: bool | None = None,
+        width: int | None = None,
     ) -> None:
         self.level = LEVELS[level]
         self.stream = stream if stream is not None else sys.stdout
         self.colour = want_colour(self.stream) if colour is None else colour
+        # Lines fitted to this many columns (the REPL's screen); None: one line per event.
+        self.width = width
         self._console: Any = None
         self.header: dict[str, Any] = {}
         self.caravans: list[str] = []
@@ -88,11 +95,21 @@ class Narrator:
 
     def _line(self, event: dict[str, Any], story: str, protocol: str) -> None:
         t = event.get("t", 0)
+        style = _STYLES.get(str(event.get("kind")))
+        if self.width is not None:  # broken at spaces to the width (narrate._layout)
+            stamp = f"t={t:>5}"
+            if self.level >= LEVELS["debug"]:
+                for text, is_protocol in two_voices(stamp, story, protocol, self.width):
+                    self._write(text, "dim" if is_protocol else style)
+            else:
+                for text in wrap(f"{stamp}  {story}", self.width, " " * (len(stamp) + 2)):
+                    self._write(text, style)
+            return
         if self.level >= LEVELS["debug"]:
             text = f"t={t:>5}  {story:<72} │ {protocol}"
         else:
             text = f"t={t:>5}  {story}"
-        self._write(text, _STYLES.get(str(event.get("kind"))))
+        self._write(text, style)
 
     # -- the observer interface ----------------------------------------------
 

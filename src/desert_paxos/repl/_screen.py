@@ -102,6 +102,7 @@ class Screen:
             level,
             self.stream if stream is None else stream,
             colour=self.colour if colour is None else colour,
+            width=self.width,
         )
 
     def flush(self) -> None:

@@ -25,6 +25,7 @@ an error escape: the REPL never loses the session.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import signal
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._files import OutputError, write_output
-from ..narrate import LEVELS, Narrator, protocol_voice, story_voice
+from ..narrate import LEVELS, Narrator, StoryKeeper, protocol_voice, story_voice
 from ..narrate._layout import GLUE, two_voices
 from ..scenario import (
     BUILTIN_NAMES,
@@ -118,6 +119,7 @@ class Session:
         self.interactive = interactive
         self.level = "info"
         self.rejected = 0  # lines answered with an error (scripts and tests read it)
+        self._stories = StoryKeeper()  # the story told so far, for telling the next events
         self._after_move: list[str] = []  # said once the events of a move are told
         self._open(spec, scenario, seed)
 
@@ -400,7 +402,7 @@ class Session:
         first_seq = tm.seq
         ticks_per_frame = max(1, speed // 10)
         story = io.StringIO()
-        narrator = self.narrator(story, colour=False)  # the map is the colour; the story is plain
+        narrator = self.narrator(first_seq, story, colour=False)  # plain: the map has the colour
         latest: deque[str] = deque(maxlen=PLAY_STORY_LINES)
 
         def frame() -> Any:
@@ -425,6 +427,8 @@ class Session:
                     latest.extend(story.getvalue()[start:].splitlines())
                 live.update(frame())
                 time.sleep(0.1)  # presentation pace only; the desert's time is the tick count
+        if LEVELS[self.level]:
+            self.told(tm.seq)
         n = self._visible(first_seq, tm.seq)
         self.screen.say(f"{n} events happened; /timeline{GLUE}{max(1, n)} shows them.", "dim")
         if flag.hit:
@@ -499,7 +503,7 @@ class Session:
             return
         if len(lines) <= GOTO_TELLS_EVENTS:
             told = io.StringIO()
-            self.tell(first_seq, last_seq, told, colour=False)
+            self.tell(first_seq, last_seq, told, colour=False, rehearsal=True)
             if told.getvalue().count("\n") <= GOTO_TELLS_LINES:
                 self.screen.say(f"{head}:", "cyan")
                 self.tell(first_seq, last_seq)
@@ -555,23 +559,47 @@ class Session:
         last_seq: int,
         stream: IO[str] | None = None,
         colour: bool | None = None,
+        *,
+        rehearsal: bool = False,
     ) -> None:
         """Narrate the recorded events ``first_seq < seq <= last_seq`` at the log level.
 
-        On the screen, or on ``stream`` (a /goto counting its lines, /play's story).
+        On the screen, or on ``stream``; a ``rehearsal`` (a /goto counting the
+        lines it would tell) leaves the kept story where it was.
         """
         if LEVELS[self.level] == 0:
             return
-        narrator = self.narrator(stream, colour)
+        narrator = self.narrator(first_seq, stream, colour, rehearsal=rehearsal)
         for line in self.tm.lines_between(first_seq, last_seq):
             narrator(json.loads(line))
         narrator.flush()
+        if not rehearsal:
+            self.told(last_seq)
 
-    def narrator(self, stream: IO[str] | None = None, colour: bool | None = None) -> Narrator:
-        """The narrator every command tells events with, at the session's level."""
+    def narrator(
+        self,
+        first_seq: int,
+        stream: IO[str] | None = None,
+        colour: bool | None = None,
+        *,
+        rehearsal: bool = False,
+    ) -> Narrator:
+        """The narrator every command tells events from ``first_seq`` on with.
+
+        Its story has read every event before ``first_seq`` (a StoryKeeper reads
+        only what it has not read yet), so each event is told in context: the
+        majority that formed, the late answer, the moment a campsite is chosen.
+        A ``rehearsal`` tells a copy, leaving the kept story where it was.
+        """
         narrator = self.screen.narrator(self.level, stream, colour)
         narrator.caravans = list(self.names)
+        story = self._stories.story_at(self.tm.header, self.tm.lines, first_seq)
+        narrator.story = copy.deepcopy(story) if rehearsal else story
         return narrator
+
+    def told(self, last_seq: int) -> None:
+        """The kept story has now read every event up to ``last_seq``."""
+        self._stories.moved(self.tm.lines, last_seq)
 
     def _timeline(self, n: int) -> None:
         tm = self.tm
@@ -869,7 +897,7 @@ class Session:
             if replaced
             else f"Saved to {path} ({what})."
         )
-        self.screen.say(f"{done} Replay it: desert-paxos run {path}")
+        self.screen.say(f"{done} Replay it: `desert-paxos run {path}`")
 
     def _load(self, rest: str, command: Command) -> None:
         if not rest:
