@@ -11,13 +11,20 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desert_paxos.cli import main
 from desert_paxos.explore import ExploreOptions, Model, counterexample, search
 from desert_paxos.repl import Screen, Session
 from desert_paxos.scenario import resolve_scenario
 from desert_paxos.trace import TRACE_FORMAT, TraceError, dump_event, read_trace
-from desert_paxos.trace._contract import EVENT_KINDS, trace_json_schema
+from desert_paxos.trace._contract import (
+    EVENT_KINDS,
+    check_event,
+    check_header,
+    trace_json_schema,
+)
 
 GOLDEN = sorted(Path(__file__).with_name("golden").glob("*.jsonl"))
 VALIDATOR = jsonschema.Draft202012Validator(trace_json_schema())
@@ -249,3 +256,40 @@ def test_schema_command_prints_either_schema(capsys: pytest.CaptureFixture[str])
     assert trace_schema == json.loads(json.dumps(trace_json_schema()))
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Desert Paxos scenario"
+
+
+NASTY = st.one_of(
+    st.sampled_from([None, True, 0, -1, 1, 2**53, 1.5, "", "Aghilas", [], {}, [1, "A"], [0, 2]]),
+    st.sampled_from([[["A"]], ["A"], {"type": "prepare"}, {"mean": 2}, {"min": 1, "max": 2}]),
+    st.sampled_from([{"ballot": [1, "A"], "value": "S"}, {"type": "inquire"}, {"x": 1}]),
+)
+
+
+@st.composite
+def edited_lines(draw: st.DrawFn) -> dict[str, Any]:
+    """A line the project writes, with fields removed, replaced or nested values changed."""
+    line = copy.deepcopy(draw(st.sampled_from([HEADER, *GOOD_EVENTS])))
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(sorted(line)))
+        inner = line[key]
+        if isinstance(inner, dict) and inner and draw(st.booleans()):
+            inner[draw(st.sampled_from(sorted(inner)))] = draw(NASTY)
+        elif draw(st.booleans()):
+            del line[key]
+        else:
+            line[key] = draw(NASTY)
+        if not line:
+            break
+    return line
+
+
+@settings(max_examples=300, deadline=None)
+@given(edited_lines())
+def test_the_reader_and_the_schema_agree_on_any_edited_line(line: dict[str, Any]) -> None:
+    if line.get("kind") == "header":
+        verdict = check_header(line, TRACE_FORMAT)
+    elif not isinstance(line.get("kind"), str):
+        return  # the reader refuses a line without a kind before the contract is asked
+    else:
+        verdict = check_event(line)
+    assert (verdict is None) == _schema_accepts(line), verdict

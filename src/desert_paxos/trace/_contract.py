@@ -61,6 +61,10 @@ class Type:
     def check(self, value: object, path: str) -> str | None:
         raise NotImplementedError
 
+    def ok(self, value: object) -> bool:
+        """True when ``value`` is right: the fast path, ``check`` says what is wrong."""
+        return self.check(value, "") is None
+
     def _wrong(self, value: object, path: str, expected: str) -> str:
         return f"{path or 'the line'}: expected {expected}, got {kind_of(value)}"
 
@@ -71,6 +75,9 @@ class Int(Type):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.minimum, "maximum": MAX_TRACE_INT}
+
+    def ok(self, value: object) -> bool:
+        return type(value) is int and self.minimum <= value <= MAX_TRACE_INT
 
     def check(self, value: object, path: str) -> str | None:
         if type(value) is not int:  # a bool is not a number here
@@ -111,6 +118,9 @@ class Str(Type):
     def schema(self) -> dict[str, Any]:
         return {"type": "string"} if self.const is None else {"const": self.const}
 
+    def ok(self, value: object) -> bool:
+        return type(value) is str and (self.const is None or value == self.const)
+
     def check(self, value: object, path: str) -> str | None:
         if type(value) is not str:
             return self._wrong(value, path, "a string")
@@ -132,6 +142,9 @@ class Nullable(Type):
 
     def check(self, value: object, path: str) -> str | None:
         return None if value is None else self.inner.check(value, path)
+
+    def ok(self, value: object) -> bool:
+        return value is None or self.inner.ok(value)
 
 
 class ListOf(Type):
@@ -192,6 +205,12 @@ class BallotType(Type):
             return None
         return _WHOLE.check(first, _at(path, 0)) or _TEXT.check(second, _at(path, 1))
 
+    def ok(self, value: object) -> bool:
+        if type(value) is not list or len(value) != 2:
+            return False
+        first, second = value
+        return type(first) is int and 0 <= first <= MAX_TRACE_INT and type(second) is str
+
 
 class Obj(Type):
     """An object with ``required`` and ``optional`` fields; others are allowed unless
@@ -208,6 +227,13 @@ class Obj(Type):
         self.optional = tuple((optional or {}).items())
         self.closed = closed
         self.what = what
+        # The fast path: plain strings and whole numbers checked inline, the rest by ``ok``.
+        self._texts = tuple(n for n, t in self.required if type(t) is Str and t.const is None)
+        self._wholes = tuple((n, t.minimum) for n, t in self.required if type(t) is Int)
+        fast = {*self._texts, *(n for n, _ in self._wholes)}
+        self._others = tuple((n, t.ok) for n, t in self.required if n not in fast)
+        self._maybe = tuple((n, t.ok) for n, t in self.optional)
+        self._allowed = frozenset(n for n, _ in self.required + self.optional)
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -225,7 +251,33 @@ class Obj(Type):
             return self._wrong(value, path, self.what)
         return self.fields(value, path)
 
+    def ok(self, value: object) -> bool:
+        return type(value) is dict and self._fine(value)
+
+    def _fine(self, value: dict[str, Any]) -> bool:
+        get = value.get
+        for name in self._texts:
+            if type(get(name)) is not str:
+                return False
+        for name, low in self._wholes:
+            number = get(name)
+            if type(number) is not int or not low <= number <= MAX_TRACE_INT:
+                return False
+        for name, ok in self._others:
+            if name not in value or not ok(value[name]):
+                return False
+        for name, ok in self._maybe:
+            if name in value and not ok(value[name]):
+                return False
+        return not self.closed or self._allowed.issuperset(value)
+
     def fields(self, value: dict[str, Any], path: str) -> str | None:
+        """What is wrong with the fields of ``value`` (the first, in the contract's order)."""
+        if self._fine(value):
+            return None
+        return self._problem(value, path) or f"{path or 'the line'}: not what the contract says"
+
+    def _problem(self, value: dict[str, Any], path: str) -> str | None:
         prefix = f"{path}." if path else ""
         for name, t in self.required:
             if name not in value:
@@ -239,9 +291,8 @@ class Obj(Type):
                 if problem is not None:
                     return problem
         if self.closed:
-            allowed = {name for name, _ in self.required + self.optional}
             for name in value:
-                if name not in allowed:
+                if name not in self._allowed:
                     return f"{_at(path, name)}: unknown field here"
         return None
 
@@ -278,6 +329,13 @@ class Tagged(Type):
             known = ", ".join(self.variants)
             return f"{_at(path, self.tag)}: expected one of {known}, got {_shown(tag)}"
         return variant.fields(value, path)
+
+    def ok(self, value: object) -> bool:
+        if type(value) is not dict:
+            return False
+        tag = value.get(self.tag)
+        variant = self.variants.get(tag) if type(tag) is str else None
+        return variant is not None and variant.ok(value)
 
 
 class Either(Type):
