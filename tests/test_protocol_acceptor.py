@@ -124,3 +124,18 @@ def test_reused_ballot_variant_treats_equal_rounds_as_one_ballot() -> None:
     itri = Caravan(config, "Itri", AcceptorRecord(promised=b(1, "Tassadit")))
     effects = itri.on_message("Aghilas", Prepare(ballot=b(1, "Aghilas")))
     assert effects[-1] == Send(dst="Aghilas", msg=Promise(ballot=b(1, "Aghilas"), accepted=None))
+
+
+def test_the_acceptor_carries_the_proposers_round_in_every_write(config: Config) -> None:
+    aghilas = Caravan(config, "Aghilas", AcceptorRecord(tried_round=3))
+    effects = aghilas.on_message("Itri", Prepare(ballot=b(4, "Itri")))
+    assert effects[0] == Persist(record=AcceptorRecord(promised=b(4, "Itri"), tried_round=3))
+    effects = aghilas.on_message("Itri", Accept(ballot=b(4, "Itri"), value="Siwa"))
+    assert effects[0] == Persist(
+        record=AcceptorRecord(
+            promised=b(4, "Itri"),
+            accepted_ballot=b(4, "Itri"),
+            accepted_value="Siwa",
+            tried_round=3,
+        )
+    )

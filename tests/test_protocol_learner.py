@@ -12,6 +12,7 @@ from desert_paxos.protocol import (
     Inquire,
     Send,
     SetTimer,
+    sends_of,
 )
 
 from .conftest import b
@@ -56,7 +57,7 @@ def test_decides_once_and_stops_waiting(config: Config) -> None:
 def test_snapshot_restore_round_trip(config: Config) -> None:
     aghilas = Caravan(config, "Aghilas")
     aghilas.propose("Siwa")
-    aghilas.on_message("Aghilas", aghilas.propose("Siwa")[0].msg)  # type: ignore[union-attr]
+    aghilas.on_message("Aghilas", sends_of(aghilas.propose("Siwa"))[0].msg)
     snap = aghilas.snapshot()
     again = Caravan.restore(config, "Aghilas", snap)
     assert again.snapshot() == snap

@@ -6,6 +6,7 @@ from desert_paxos.protocol import (
     PROPOSER_TIMER,
     Accept,
     Accepted,
+    AcceptorRecord,
     Adopt,
     CancelTimer,
     Caravan,
@@ -13,6 +14,7 @@ from desert_paxos.protocol import (
     Decide,
     Decided,
     Nack,
+    Persist,
     Prepare,
     Promise,
     Proposal,
@@ -31,6 +33,7 @@ def test_propose_sends_prepare_to_everyone_and_arms_the_phase_timer(config: Conf
     effects = aghilas.propose("Siwa")
     prepare = Prepare(ballot=b(1, "Aghilas"))
     assert effects == [
+        Persist(record=AcceptorRecord(tried_round=1)),  # the round, before any rider leaves
         *(Send(dst=name, msg=prepare) for name in NAMES),
         SetTimer(name=PROPOSER_TIMER, low=config.phase_timeout, high=config.phase_timeout),
     ]
@@ -40,7 +43,8 @@ def test_ballot_starts_above_what_the_own_acceptor_promised(config: Config) -> N
     aghilas = Caravan(config, "Aghilas")
     aghilas.on_message("Itri", Prepare(ballot=b(7, "Itri")))
     effects = aghilas.propose("Siwa")
-    assert effects[0] == Send(dst="Aghilas", msg=Prepare(ballot=b(8, "Aghilas")))
+    assert effects[0] == Persist(record=AcceptorRecord(promised=b(7, "Itri"), tried_round=8))
+    assert effects[1] == Send(dst="Aghilas", msg=Prepare(ballot=b(8, "Aghilas")))
 
 
 def _promised_by(caravan: Caravan, ballot_round: int, reports: dict[str, Proposal | None]) -> list:  # type: ignore[type-arg]
@@ -159,7 +163,8 @@ def test_nacks_back_off_only_once_no_quorum_can_form(config: Config) -> None:
         SetTimer(name=PROPOSER_TIMER, low=config.backoff_low, high=config.backoff_high)
     ]
     retry = aghilas.on_timer(PROPOSER_TIMER)
-    assert retry[0] == Send(dst="Aghilas", msg=Prepare(ballot=b(7, "Aghilas")))
+    assert retry[0] == Persist(record=AcceptorRecord(tried_round=7))
+    assert retry[1] == Send(dst="Aghilas", msg=Prepare(ballot=b(7, "Aghilas")))
 
 
 def test_backoff_range_doubles_with_each_failed_attempt(config: Config) -> None:
@@ -187,3 +192,48 @@ def test_learning_from_another_stops_the_proposer(config: Config) -> None:
     ]
     assert aghilas.propose("Siwa") == []
     assert aghilas.on_timer(PROPOSER_TIMER) == []
+
+
+# -- ballots stay unique across a crash: the round is in the logbook ----------------------------
+
+
+def _logbook_of(effects: list) -> AcceptorRecord:  # type: ignore[type-arg]
+    """What the disk holds after these effects: the last record persisted."""
+    return [e for e in effects if isinstance(e, Persist)][-1].record
+
+
+def test_a_new_ballot_is_written_down_before_any_of_its_riders_leaves(config: Config) -> None:
+    aghilas = Caravan(config, "Aghilas")
+    effects = aghilas.propose("Siwa")
+    assert effects[0] == Persist(record=AcceptorRecord(tried_round=1))
+    assert all(isinstance(e, Send | SetTimer) for e in effects[1:])
+    assert aghilas.on_timer(PROPOSER_TIMER) == [  # phase 1 timed out: a back-off, no ballot
+        SetTimer(name=PROPOSER_TIMER, low=config.backoff_low, high=config.backoff_high)
+    ]
+    retry = aghilas.on_timer(PROPOSER_TIMER)  # the back-off is over: a second ballot
+    assert retry[0] == Persist(record=AcceptorRecord(tried_round=2))
+    assert retry[1] == Send(dst="Aghilas", msg=Prepare(ballot=b(2, "Aghilas")))
+    # A round no higher than the one written needs no second write.
+    assert aghilas.acceptor.note_round(2) == []
+
+
+def test_a_recovered_proposer_never_reuses_a_ballot(config: Config) -> None:
+    # Aghilas's Prepare leaves, but it collapses before its own acceptor hears it: the logbook
+    # holds no promise, only the round. Back on its feet, it must open a higher ballot.
+    aghilas = Caravan(config, "Aghilas")
+    disk = _logbook_of(aghilas.propose("Siwa"))
+    assert disk == AcceptorRecord(tried_round=1) and disk.promised is None
+    again = Caravan(config, "Aghilas", disk)
+    effects = again.propose("Siwa")
+    prepares = {e.msg.ballot for e in effects if isinstance(e, Send)}  # type: ignore[union-attr]
+    assert prepares == {b(2, "Aghilas")}
+
+
+def test_the_volatile_round_variant_reuses_the_ballot_after_a_crash() -> None:
+    config = Config(variant=variant_named("volatile-round"))
+    aghilas = Caravan(config, "Aghilas")
+    first = aghilas.propose("Siwa")
+    assert not any(isinstance(e, Persist) for e in first)  # nothing written: the bug
+    again = Caravan(config, "Aghilas")  # its logbook is as empty as before
+    effects = again.propose("Siwa")
+    assert effects[0] == Send(dst="Aghilas", msg=Prepare(ballot=b(1, "Aghilas")))

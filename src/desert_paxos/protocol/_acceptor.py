@@ -11,9 +11,14 @@ A request below its promise gets a ``Nack`` naming that promise.
 
 A repeated ``Prepare`` or ``Accept`` for the ballot already promised is answered
 again (duplicates and retries are harmless) without writing anything new.
+
+The record also holds the round this caravan's proposer has tried
+(:meth:`Acceptor.note_round`); the acceptor only carries it along.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ._ballot import Ballot
 from ._config import Config
@@ -60,11 +65,7 @@ class Acceptor:
         self.promised = ballot
         if not self.config.variant.persist_promise:
             return [promise]
-        self.record = AcceptorRecord(
-            promised=ballot,
-            accepted_ballot=record.accepted_ballot,
-            accepted_value=record.accepted_value,
-        )
+        self.record = replace(record, promised=ballot)
         return [Persist(record=self.record), promise]
 
     def on_accept(self, src: str, msg: Accept) -> list[Effect]:
@@ -81,7 +82,15 @@ class Acceptor:
             and record.accepted_value == msg.value
         ):
             return [vote]
-        self.record = AcceptorRecord(
-            promised=ballot, accepted_ballot=ballot, accepted_value=msg.value
+        self.record = replace(
+            record, promised=ballot, accepted_ballot=ballot, accepted_value=msg.value
         )
         return [Persist(record=self.record), vote]
+
+    def note_round(self, tried: int) -> list[Effect]:
+        """Write the proposer's new round in the logbook (a ``Persist``), if it is higher."""
+        record = self.record
+        if tried <= record.tried_round:
+            return []
+        self.record = replace(record, tried_round=tried)
+        return [Persist(record=self.record)]

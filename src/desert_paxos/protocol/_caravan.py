@@ -8,6 +8,12 @@ back as one list for the interpreter to apply in order. Four entry points make
 up the whole interface: ``on_start`` (first start or recovery from the durable
 record), ``on_message``, ``on_timer`` and ``propose`` (a wish from outside).
 
+Whenever the proposer opens a ballot, the caravan first writes its round in the
+logbook (a ``Persist`` ahead of the ``Prepare`` riders), and a caravan that gets
+up from its logbook starts its proposer above that round: so no ballot is ever
+used twice, whatever order its riders, the caravan's word to itself included,
+arrive in. (The ``volatile-round`` variant skips the write.)
+
 ``snapshot`` returns a hashable value describing everything the caravan knows;
 ``Caravan.restore`` rebuilds an equal caravan from it. The model checker and the
 REPL's time travel rely on that pair; the simulator never needs it.
@@ -49,6 +55,7 @@ class Caravan:
         self.name = name
         self.acceptor = Acceptor(config, record)
         self.proposer = Proposer(config, name)
+        self.proposer.max_round = record.tried_round  # never a ballot used before a crash
         self.learner = Learner(config, name)
 
     # -- the interface the interpreters drive ------------------------------
@@ -57,7 +64,7 @@ class Caravan:
         return self.learner.on_start()
 
     def propose(self, value: str) -> list[Effect]:
-        return self.proposer.propose(value, self._seen_round())
+        return self._round_noted(self.proposer.propose(value, self._seen_round()))
 
     def on_message(self, src: str, msg: Message) -> list[Effect]:
         match msg:
@@ -84,12 +91,19 @@ class Caravan:
 
     def on_timer(self, name: str) -> list[Effect]:
         if name == PROPOSER_TIMER:
-            return self.proposer.on_timer(self._seen_round())
+            return self._round_noted(self.proposer.on_timer(self._seen_round()))
         if name == LEARN_TIMER:
             return self.learner.on_timer()
         return []
 
     # -- helpers -----------------------------------------------------------
+
+    def _round_noted(self, effects: list[Effect]) -> list[Effect]:
+        """Put the logbook write of a newly opened ballot's round before its riders."""
+        ballot = self.proposer.ballot
+        if ballot is None or not self.config.variant.persist_round:
+            return effects
+        return [*self.acceptor.note_round(ballot.round), *effects]
 
     def _seen_round(self) -> int:
         promised = self.acceptor.promised

@@ -18,6 +18,9 @@ protocol with one line of reasoning removed, never a second implementation:
   pick the same round are treated as the same ballot.
 * ``small-quorums``: the real roles, run with phase-1 and phase-2 quorums chosen by
   hand; safe when ``q1 + q2 > n`` (Flexible Paxos), broken when they need not intersect.
+* ``volatile-round``: a proposer keeps the highest round it has tried only in
+  memory; a proposer that collapses before its own acceptor wrote its promise
+  gets up and may open the very same ballot again, for another campsite.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Variant:
     learn_needs_quorum: bool = True
     ballot_owner_breaks_ties: bool = True
     free_quorums: bool = False
+    persist_round: bool = True
 
 
 VARIANTS: dict[str, Variant] = {
@@ -81,6 +85,14 @@ VARIANTS: dict[str, Variant] = {
             lesson="Every phase-1 quorum must meet every phase-2 quorum (q1 + q2 > n).",
             who="a proposer whose quorums need not meet",
             free_quorums=True,
+        ),
+        Variant(
+            name="volatile-round",
+            lesson="A proposer must write its round down before its Prepare leaves, "
+            "or after a crash it may reuse a ballot.",
+            who="a proposer that keeps its round only in memory",
+            needs=(("crashes", 1), ("self_delay", 1)),
+            persist_round=False,
         ),
     )
 }

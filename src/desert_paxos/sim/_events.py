@@ -137,7 +137,13 @@ def drop_event(msg_id: int, src: str, dst: str, msg: Message, reason: str) -> di
 
 
 def persist_event(node: str, record: AcceptorRecord) -> dict[str, Any]:
-    return {"kind": "persist", "node": node, **record_fields(record)}
+    """A logbook write: the promise, the vote and the round the caravan's proposer has tried."""
+    return {
+        "kind": "persist",
+        "node": node,
+        **record_fields(record),
+        "tried_round": record.tried_round,
+    }
 
 
 def _timer_set_event(node: str, name: str, fire: int) -> dict[str, Any]:
@@ -329,7 +335,8 @@ class SimTraceWriter(TraceWriter):
             )
         self._write(
             f'{{"accepted": {accepted}, "kind": "persist", "node": {_quote(node)}, '
-            f'"promised": {_ballot(record.promised)}, "seq": {seq}, "t": {t}}}\n'
+            f'"promised": {_ballot(record.promised)}, "seq": {seq}, "t": {t}, '
+            f'"tried_round": {record.tried_round}}}\n'
         )
 
     def _timer_set(self, seq: int, t: int, node: str, name: str, fire: int) -> None:
