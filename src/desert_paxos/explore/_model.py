@@ -9,7 +9,8 @@ A global state is one Python integer, read as bit fields (low bits first):
 * ``caravan_i`` numbers a *local code*: caravan ``i``'s ``Caravan.snapshot()``
   (or, when it has collapsed, ``("down", record, promise held)``: the durable
   record it will wake with and the promise the promise-monotonic rule compares
-  against), together with its armed timers, whether it has proposed, and how
+  against), together with its armed timers, whether it has proposed (or has
+  proposed, collapsed and got up, so that it may propose again), and how
   many inquiries it has sent.
 * ``in_flight`` is the multiset of riders on the way: four bits of count per
   distinct ``(src, dst, message)``. When duplication is on it is a set (one bit
@@ -34,7 +35,11 @@ space finite: no ballot above ``max_round``; at most ``crashes`` collapses; at
 most ``inquiries`` learn-timer firings per caravan (zero by default: an inquiry
 is only ever answered with a value someone already decided, so it cannot break
 safety; see ``docs/variants.md``). The proposers are the first ``proposers``
-caravans, each wishing for its own campsite, and may propose at any moment.
+caravans, each wishing for its own campsite, and may propose at any moment;
+a proposer that collapses forgets its wish, so when it gets up the model gives
+the wish back and it may propose once more (as the swarm's deserts ask every
+proposer again after the calm). A recovered proposer starts from its logbook,
+so this is where a ballot used before the collapse could be used again.
 
 With ``symmetry`` the caravans that never propose are interchangeable (no
 ballot or campsite names them), so each state is replaced by the least of its
@@ -95,6 +100,9 @@ _CODE_MASK = (1 << _CODE_BITS) - 1
 _VALUE_BITS = 4  # decided/chosen: value index + 1, 0 for none
 _COUNT_BITS = 4  # copies of one rider in flight (multiset mode)
 _PROMISE_DROP = -1  # ghost op; votes are 2p, decisions 2v+1
+# Whether a caravan may still propose: it has a wish; it proposed (or never had a wish);
+# it proposed, collapsed and got up, and has its wish back.
+_WISH, _SPENT, _AGAIN = 0, 1, 2
 _CACHE_LIMIT = 1 << 20  # entries kept in each symmetry cache before it starts again
 
 
@@ -193,7 +201,7 @@ class StateView:
 
     caravans: tuple[Any, ...]  # a snapshot, or ("down", record, promise held)
     timers: tuple[tuple[str, ...], ...]  # armed timer names per caravan
-    proposed: tuple[bool, ...]
+    proposed: tuple[bool, ...]  # has proposed at least once (or has no wish)
     inquiries: tuple[int, ...]
     in_flight: tuple[tuple[str, str, Message, int], ...]  # src, dst, message, copies
     crashes: int
@@ -232,8 +240,8 @@ class Model:
         # Local codes: (local key, timer bits, proposed, inquiries) <-> number.
         self._locals: list[Any] = []
         self._local_ids: dict[Any, int] = {}
-        self._codes: list[tuple[int, int, bool, int]] = []
-        self._code_ids: dict[tuple[int, int, bool, int], int] = {}
+        self._codes: list[tuple[int, int, int, int]] = []
+        self._code_ids: dict[tuple[int, int, int, int], int] = {}
         self._down: list[bool] = []
         self._code_events: list[tuple[tuple[int, str], ...]] = []
         # Riders: number <-> (src, dst, message).
@@ -285,7 +293,7 @@ class Model:
             self._locals.append(key)
         return lid
 
-    def _intern_code(self, lid: int, timers: int, proposed: bool, inquiries: int) -> int:
+    def _intern_code(self, lid: int, timers: int, proposed: int, inquiries: int) -> int:
         key = (lid, timers, proposed, inquiries)
         code = self._code_ids.get(key)
         if code is not None:
@@ -310,7 +318,7 @@ class Model:
                 events.append((_EV_TIMER, "timer"))
             if timers & 2 and inquiries < self.options.inquiries:
                 events.append((_EV_LEARN, "learn"))
-            if not proposed and next_round <= self.options.max_round:
+            if proposed != _SPENT and next_round <= self.options.max_round:
                 events.append((_EV_PROPOSE, "propose"))
         self._code_events.append(tuple(events))
         return code
@@ -349,8 +357,8 @@ class Model:
         for i, name in enumerate(self.names):
             caravan = Caravan(self.config, name)
             # Only the first ``proposers`` caravans have a wish; the rest count as done.
-            wishless = i >= self.options.proposers
-            code = self._intern_code(self._intern_local(caravan.snapshot()), 0, wishless, 0)
+            wish = _SPENT if i >= self.options.proposers else _WISH
+            code = self._intern_code(self._intern_local(caravan.snapshot()), 0, wish, 0)
             state |= code << self._field_off[i]
         for i, name in enumerate(self.names):  # wake every caravan, as the simulator does
             code = (state >> self._field_off[i]) & _CODE_MASK
@@ -411,6 +419,8 @@ class Model:
         """Turn one local step into (delta, riders sent, ghost operations)."""
         _lid, timers, proposed, inquiries = self._codes[code]
         if isinstance(effects, str):  # waking up: a fresh start or a recovery
+            if effects == "recover" and proposed == _SPENT and i < self.options.proposers:
+                proposed = _AGAIN  # the wish it forgot is given back
             timers, effects = 0, caravan.on_start()
         elif event == _EV_TIMER:
             timers &= ~1
@@ -418,7 +428,7 @@ class Model:
             timers &= ~2
             inquiries += 1
         elif event == _EV_PROPOSE:
-            proposed = True
+            proposed = _SPENT
         sends = 0
         ghost: list[int] = [_PROMISE_DROP] if promise_dropped else []
         me = self.names[i]
@@ -634,7 +644,7 @@ class Model:
 
     def _has_proposed(self, state: State, value: int) -> bool:
         code = (state >> self._field_off[value]) & _CODE_MASK
-        return self._codes[code][2]
+        return self._codes[code][2] != _WISH
 
     # -- symmetry -------------------------------------------------------------------------
 
@@ -778,7 +788,7 @@ class Model:
             lid, bits, has_proposed, asked = self._codes[(state >> self._field_off[i]) & _CODE_MASK]
             caravans.append(self._locals[lid])
             timers.append(tuple(t for b, t in ((1, PROPOSER_TIMER), (2, LEARN_TIMER)) if bits & b))
-            proposed.append(has_proposed)
+            proposed.append(has_proposed != _WISH)
             inquiries.append(asked)
         shift = self._unit_bits
         raw = state >> self._inflight_off
