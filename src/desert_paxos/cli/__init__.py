@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 from .._files import OutputError
 from . import (
+    _caravan,
     _check,
+    _desert,
     _explore,
     _export,
     _learn,
@@ -30,7 +32,21 @@ from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
 __all__ = ["main"]
 
 # Subcommand modules, in the order `--help` lists them.
-_COMMANDS = (_magic, _learn, _repl, _run, _replay, _export, _scenarios, _check, _schema, _explore, _swarm)
+_COMMANDS = (
+    _magic,
+    _learn,
+    _repl,
+    _run,
+    _replay,
+    _export,
+    _scenarios,
+    _check,
+    _schema,
+    _explore,
+    _swarm,
+    _desert,
+    _caravan,
+)
 
 _EPILOG = """\
 examples:
