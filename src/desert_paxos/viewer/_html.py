@@ -28,7 +28,7 @@ from ..narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_v
 from ..trace import incomplete_note, summarize_trace
 from ._model import LANE_MARKS, CaravanState, RunModel, build_model, promise_text, vote_text
 
-__all__ = ["page_data", "render_html", "write_html"]
+__all__ = ["EVENT_COLUMNS", "event_columns", "model_data", "page_data", "render_html", "write_html"]
 
 _FATES = {"delivered": 0, "dropped": 1, "riding": 2}
 
@@ -54,7 +54,28 @@ def _state_row(index: int, state: CaravanState) -> list[Any]:
 
 def page_data(header: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything the page script needs, as plain JSON-ready values."""
-    model: RunModel = build_model(header, events)
+    return {**model_data(build_model(header, events)), **event_columns(events)}
+
+
+# The page's per-event lists: a live page (``desert-paxos serve``) appends to them as events come.
+EVENT_COLUMNS = ("times", "kinds", "levels", "story", "protocol", "events")
+
+
+def event_columns(events: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Each event's time, kind, log level, both voices, and the event itself."""
+    return {
+        "times": [int(e["t"]) for e in events],
+        "kinds": [str(e.get("kind")) for e in events],
+        "levels": [event_level(e) for e in events],
+        "story": [story_voice(e) for e in events],
+        "protocol": [protocol_voice(e) for e in events],
+        "events": events,
+    }
+
+
+def model_data(model: RunModel) -> dict[str, Any]:
+    """Everything else the page needs, read from the model of the run."""
+    header, events = model.header, model.events
     lane = {name: i for i, name in enumerate(model.caravans)}
     riders = [
         [
@@ -89,12 +110,6 @@ def page_data(header: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
         "caravans": model.caravans,
         "end": model.end_time,
         "drawnUntil": drawn_until,
-        "times": model.times,
-        "kinds": [str(e.get("kind")) for e in events],
-        "levels": [event_level(e) for e in events],
-        "story": [story_voice(e) for e in events],
-        "protocol": [protocol_voice(e) for e in events],
-        "events": events,
         "riders": riders,
         "storms": [
             [s.start, s.end, [[lane[n] for n in g if n in lane] for g in s.groups]]

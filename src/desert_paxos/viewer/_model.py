@@ -21,6 +21,11 @@ events once, in order:
   in an earlier phase-2 quorum, told by a ``chosen`` event), every
   :class:`Chosen` moment, and every teacher's note.
 
+The walk is :class:`ModelBuilder`, which reads one event at a time and can
+draw the model of what it has read so far at any moment: ``desert-paxos serve``
+feeds it a live session's newest events instead of re-reading the whole trace
+at every step.
+
 Unknown kinds and fields are ignored, so a newer trace still opens.
 """
 
@@ -36,6 +41,7 @@ __all__ = [
     "CaravanState",
     "Chosen",
     "Majority",
+    "ModelBuilder",
     "Outage",
     "Rider",
     "RunModel",
@@ -234,41 +240,91 @@ class RunModel:
 
 def build_model(header: dict[str, Any], events: list[dict[str, Any]]) -> RunModel:
     """Read a trace (its header and events) into the pieces both pictures draw."""
-    caravans = [str(c) for c in header.get("caravans") or []]
-    for event in events:  # a trace without a caravan list still names its caravans
-        for key in ("node", "src", "dst"):
-            name = event.get(key)
-            if isinstance(name, str) and name not in caravans:
-                caravans.append(name)
-    end_time = int(events[-1]["t"]) if events else 0
+    builder = ModelBuilder(header)
+    builder.extend(events)
+    return builder.model()
 
-    open_riders: dict[int, tuple[dict[str, Any], int]] = {}
-    closed: dict[int, Rider] = {}
-    storms: list[Storm] = []
-    storm_open: tuple[int, tuple[tuple[str, ...], ...]] | None = None
-    outages: list[Outage] = []
-    down_since: dict[str, int] = {}
-    fold = StateFold(caravans)
-    state_marks: dict[str, list[int]] = {name: [] for name in caravans}
-    state_values: dict[str, list[CaravanState]] = {name: [] for name in caravans}
-    violations: list[int] = []
-    lessons = _Lessons()
 
-    for index, event in enumerate(events):
+class ModelBuilder:
+    """:func:`build_model`, one event at a time: a growing trace is read once, not per look.
+
+    ``extend`` reads more events (a live session's newest); ``model`` is the
+    picture of everything read so far, as :func:`build_model` would draw it from
+    the same events (riders still on the sand, an open storm or outage are
+    closed at the last event's time, without disturbing what is read next).
+    """
+
+    def __init__(self, header: dict[str, Any]) -> None:
+        self.header = header
+        self._start()
+
+    def _start(self) -> None:
+        header = self.header
+        self.events: list[dict[str, Any]] = []
+        self.caravans = [str(c) for c in header.get("caravans") or []]
+        self._open_riders: dict[int, tuple[dict[str, Any], int]] = {}
+        self._closed: dict[int, Rider] = {}
+        self._storms: list[Storm] = []
+        self._storm_open: tuple[int, tuple[tuple[str, ...], ...]] | None = None
+        self._outages: list[Outage] = []
+        self._down_since: dict[str, int] = {}
+        self._fold = StateFold(self.caravans)
+        self._state_marks: dict[str, list[int]] = {name: [] for name in self.caravans}
+        self._state_values: dict[str, list[CaravanState]] = {name: [] for name in self.caravans}
+        self._violations: list[int] = []
+        self._lessons = _Lessons()
+        self._times: list[int] = []
+
+    def _name(self, name: str) -> None:
+        # A trace without a caravan list still names its caravans, in order of appearance.
+        self.caravans.append(name)
+        self._fold.states[name] = CaravanState()
+        self._state_marks[name] = []
+        self._state_values[name] = []
+
+    def extend(self, events: list[dict[str, Any]]) -> None:
+        known = self._state_marks
+        for event in events:
+            for key in ("node", "src", "dst"):
+                name = event.get(key)
+                if isinstance(name, str) and name not in known:
+                    self._name(name)
+            self._read(len(self.events), event)
+            self.events.append(event)
+
+    def truncate(self, count: int) -> None:
+        """Forget every event after the first ``count`` (a live session's future, discarded).
+
+        Cheap when only ``end`` events go (acting once a run is over reopens its close);
+        otherwise the kept events are read again from the start.
+        """
+        gone = self.events[count:]
+        if not gone:
+            return
+        if all(e.get("kind") == "end" for e in gone):
+            del self.events[count:]
+            del self._times[count:]
+            return
+        kept = self.events[:count]
+        self._start()
+        self.extend(kept)
+
+    def _read(self, index: int, event: dict[str, Any]) -> None:
         t = int(event["t"])
-        lessons.read(index, event)
+        self._times.append(t)
+        self._lessons.read(index, event)
         match event.get("kind"):
             case "send":
                 msg_id = event.get("id")
                 if isinstance(msg_id, int):
-                    open_riders[msg_id] = (event, index)
+                    self._open_riders[msg_id] = (event, index)
             case "deliver" | "drop":
                 msg_id = event.get("id")
-                opened = open_riders.pop(msg_id, None) if isinstance(msg_id, int) else None
+                opened = self._open_riders.pop(msg_id, None) if isinstance(msg_id, int) else None
                 if opened is not None and isinstance(msg_id, int):
                     send, send_index = opened
                     dropped = event.get("kind") == "drop"
-                    closed[msg_id] = _rider(
+                    self._closed[msg_id] = _rider(
                         send,
                         send_index,
                         end_at=t,
@@ -277,55 +333,60 @@ def build_model(header: dict[str, Any], events: list[dict[str, Any]]) -> RunMode
                         fate_index=index,
                     )
             case "sandstorm":
-                if storm_open is not None:
-                    storms.append(Storm(storm_open[0], t, storm_open[1]))
+                if self._storm_open is not None:
+                    self._storms.append(Storm(self._storm_open[0], t, self._storm_open[1]))
                 groups = tuple(tuple(str(n) for n in g) for g in event.get("groups") or [])
-                storm_open = (t, groups)
+                self._storm_open = (t, groups)
             case "calm":
-                if storm_open is not None:
-                    storms.append(Storm(storm_open[0], t, storm_open[1]))
-                    storm_open = None
+                if self._storm_open is not None:
+                    self._storms.append(Storm(self._storm_open[0], t, self._storm_open[1]))
+                    self._storm_open = None
             case "crash":
-                node = str(event.get("node"))
-                down_since.setdefault(node, t)
+                self._down_since.setdefault(str(event.get("node")), t)
             case "recover":
                 node = str(event.get("node"))
-                if node in down_since:
-                    outages.append(Outage(node, down_since.pop(node), t))
+                if node in self._down_since:
+                    self._outages.append(Outage(node, self._down_since.pop(node), t))
             case "violation":
-                violations.append(index)
-        changed = fold.apply(event)
+                self._violations.append(index)
+        changed = self._fold.apply(event)
         if changed is not None:
-            state_marks[changed].append(index)
-            state_values[changed].append(fold.states[changed])
+            self._state_marks[changed].append(index)
+            self._state_values[changed].append(self._fold.states[changed])
 
-    if storm_open is not None:
-        storms.append(Storm(storm_open[0], end_time, storm_open[1]))
-    for node, since in sorted(down_since.items()):
-        outages.append(Outage(node, since, end_time))
-    for msg_id, (send, send_index) in open_riders.items():
-        arrive = send.get("arrive")
-        end_at = arrive if isinstance(arrive, int) else end_time
-        closed[msg_id] = _rider(
-            send, send_index, end_at=end_at, fate="riding", reason=None, fate_index=None
+    def model(self) -> RunModel:
+        """The picture of every event read so far."""
+        events = self.events
+        end_time = int(events[-1]["t"]) if events else 0
+        storms = list(self._storms)
+        if self._storm_open is not None:
+            storms.append(Storm(self._storm_open[0], end_time, self._storm_open[1]))
+        outages = list(self._outages)
+        for node, since in sorted(self._down_since.items()):
+            outages.append(Outage(node, since, end_time))
+        closed = dict(self._closed)
+        for msg_id, (send, send_index) in self._open_riders.items():
+            arrive = send.get("arrive")
+            end_at = arrive if isinstance(arrive, int) else end_time
+            closed[msg_id] = _rider(
+                send, send_index, end_at=end_at, fate="riding", reason=None, fate_index=None
+            )
+        return RunModel(
+            header=self.header,
+            events=events,
+            caravans=list(self.caravans),
+            times=list(self._times),
+            end_time=end_time,
+            riders=sorted(closed.values(), key=lambda r: r.send_index),
+            storms=storms,
+            outages=sorted(outages, key=lambda o: (o.start, o.caravan)),
+            state_marks={name: list(marks) for name, marks in self._state_marks.items()},
+            state_values={name: list(values) for name, values in self._state_values.items()},
+            violations=list(self._violations),
+            majorities=self._lessons.majorities(closed, len(events) - 1),
+            chosen=list(self._lessons.chosen),
+            notes=list(self._lessons.notes),
         )
-    riders = sorted(closed.values(), key=lambda r: r.send_index)
-    return RunModel(
-        header=header,
-        events=events,
-        caravans=caravans,
-        times=[int(e["t"]) for e in events],
-        end_time=end_time,
-        riders=riders,
-        storms=storms,
-        outages=sorted(outages, key=lambda o: (o.start, o.caravan)),
-        state_marks=state_marks,
-        state_values=state_values,
-        violations=violations,
-        majorities=lessons.majorities(closed, len(events) - 1),
-        chosen=lessons.chosen,
-        notes=lessons.notes,
-    )
 
 
 class _Lessons:

@@ -10,9 +10,15 @@
 // Labels on the diagram are placed once per layout (zoom, width, filters): a greedy pass, most
 // important first, measures each with a canvas and moves or hides it rather than let it overlap.
 // Words: the glossary's (banner = ballot, vote = accepted proposal, majority = quorum, ...).
-(() => {
+// One function draws a run into the page's viewer elements: a page made by `export --html` mounts
+// its own JSON at load; the live page of `desert-paxos serve` mounts each new state of its session
+// into fresh elements, with `opts`: `signal` (an AbortSignal ending the document's listeners),
+// `onTime(t)` (the user moved the time: the session travels, not the page), `keep` (the view to
+// carry over from the previous mount: zoom, scroll, filters, selection).
+function mountDesertViewer(D, opts) {
   "use strict";
-  const D = JSON.parse(document.getElementById("run-data").textContent);
+  opts = opts || {};
+  const listen = { signal: opts.signal };
   const $ = (id) => document.getElementById(id);
   const NS = "http://www.w3.org/2000/svg";
   const TYPES = ["prepare", "promise", "accept", "accepted", "nack", "decided", "inquire"];
@@ -157,7 +163,10 @@
     const banner = $("violation-banner");
     banner.hidden = false;
     banner.textContent = "⚠ SAFETY VIOLATED at t=" + v.t + ": " + (v.invariant || "?") + " — " + (v.message || "") + " (click to go there)";
-    banner.addEventListener("click", () => { stop(); selectEvent(D.violations[0]); setCursor(D.violations[0], true); });
+    banner.addEventListener("click", () => {
+      stop(); selectEvent(D.violations[0]);
+      if (opts.onTime) opts.onTime(times[D.violations[0]]); else setCursor(D.violations[0], true);
+    });
   }
   if (D.incomplete) { // a trace without its end event: say so, with what it holds
     const banner = $("incomplete-banner");
@@ -727,7 +736,7 @@
   }
   $("details").addEventListener("click", (e) => {
     const go = e.target.closest("[data-go]");
-    if (go) { stop(); setTime(Number(go.dataset.go), true); }
+    if (go) userTime(Number(go.dataset.go), true);
   });
   function markSelection() { // classes only: the band's elements stay as they are
     for (const el of svg.querySelectorAll(".sel")) el.classList.remove("sel");
@@ -817,6 +826,18 @@
   $("btn-zoom-in").addEventListener("click", () => zoom(1.5));
   $("btn-zoom-out").addEventListener("click", () => zoom(1 / 1.5));
 
+  function userTime(t, keepInView) { // a time chosen by a click: the page's, or the session's
+    stop();
+    if (opts.onTime) opts.onTime(Math.max(0, Math.min(D.end, t))); else setTime(t, keepInView);
+  }
+  function show(k, t) { // a cursor and a time told from outside (a live session): t may lie after event k
+    stop();
+    view.cursor = Math.max(-1, Math.min(times.length - 1, k));
+    view.t = Math.max(0, Math.min(D.drawnUntil, t));
+    follow();
+    redrawAll();
+  }
+
   document.addEventListener("keydown", (e) => {
     const tag = e.target && e.target.tagName;
     if (tag === "SELECT" || (tag === "INPUT" && e.target.type !== "range" && e.target.type !== "checkbox")) return;
@@ -830,7 +851,7 @@
       case "-": zoom(1 / 1.5); break;
       default: return;
     }
-  });
+  }, listen);
 
   // Hover and click, delegated: the diagram's elements come and go as it scrolls.
   svg.addEventListener("mouseover", (e) => {
@@ -855,15 +876,14 @@
     if (m) { selectEvent(Number(m.dataset.ev)); return; }
     // A click on the sand of the diagram moves the time cursor there.
     const box = svg.getBoundingClientRect();
-    stop();
-    setTime(Math.round(tOf(e.clientY - box.top)), false);
+    userTime(Math.round(tOf(e.clientY - box.top)), false);
   });
   map.addEventListener("click", (e) => {
     const c = e.target.closest("[data-id]");
     if (c) selectRider(Number(c.dataset.id));
   });
   scroller.addEventListener("scroll", () => { viewTop = scroller.scrollTop; schedule(); });
-  window.addEventListener("resize", () => { layout(); redrawAll(true); });
+  window.addEventListener("resize", () => { layout(); redrawAll(true); }, listen);
 
   // ---- the legend: every shape and colour, in the glossary's words ----------------------------
   // Short words on the page; what each means in full when hovered.
@@ -919,15 +939,46 @@
   // A scale that shows a short run whole and keeps a long one readable.
   const avail = Math.max(300, scroller.clientHeight - TOP - 40);
   view.scale = Math.max(1.5, Math.min(8, avail / Math.max(1, D.drawnUntil)));
+  const kept = opts.keep;
+  if (kept) { // the view of the previous mount, where it still applies
+    view.scale = kept.scale;
+    view.showSelf = $("filter-self").checked = kept.showSelf;
+    for (const box of $("filter-caravans").querySelectorAll("input")) {
+      box.checked = !kept.hiddenCaravans.includes(box.dataset.caravan);
+      view.showCaravan[names.indexOf(box.dataset.caravan)] = box.checked;
+    }
+    for (const box of $("filter-types").querySelectorAll("input")) {
+      box.checked = !kept.hiddenTypes.includes(box.dataset.type);
+      if (!box.checked) view.showType.delete(box.dataset.type);
+    }
+    if (SPEEDS.includes(kept.speed)) { view.speed = kept.speed; speedSel.value = String(kept.speed); }
+  }
   layout();
   setCursor(-1, false);
+  if (kept) {
+    viewTop = scroller.scrollTop = kept.top;
+    if (kept.selRider !== null && riderById.has(kept.selRider)) selectRider(kept.selRider);
+    else if (kept.selEvent !== null && kept.selEvent < times.length) selectEvent(kept.selEvent);
+  }
 
-  // For tests and the curious: a read-only window onto the view.
-  window.desertViewer = {
+  // For tests, the live page and the curious: a window onto the view.
+  return {
     get t() { return view.t; }, get cursor() { return view.cursor; }, get scale() { return view.scale; },
     riderCount: riders.length, setTime: (t) => { stop(); setTime(t, true); },
-    setCursor: (k) => { stop(); setCursor(k, true); },
+    setCursor: (k) => { stop(); setCursor(k, true); }, show,
+    keep: () => ({
+      scale: view.scale, top: viewTop, showSelf: view.showSelf, speed: view.speed,
+      hiddenCaravans: names.filter((_, i) => !view.showCaravan[i]),
+      hiddenTypes: TYPES.concat(["other"]).filter((ty) => !view.showType.has(ty)),
+      selRider: view.selRider, selEvent: view.selEvent,
+    }),
     yOf, redrawNow: () => { drawBand(true); drawCursor(); drawMap(); drawStates(); drawNow(); },
     tellNow: () => drawNow(), // the headline lines alone, for a quick check of every step
   };
+}
+
+window.DesertViewer = { mount: mountDesertViewer };
+(() => { // a page written by `export --html` carries its run: draw it
+  const boot = document.getElementById("run-data");
+  if (boot && boot.textContent.trim()) window.desertViewer = mountDesertViewer(JSON.parse(boot.textContent));
 })();
