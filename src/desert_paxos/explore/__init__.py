@@ -10,7 +10,7 @@ from ._search import (
     first_move,
     search,
 )
-from ._trace import Counterexample, Step, counterexample
+from ._trace import Counterexample, Played, Step, counterexample, play_moves
 
 __all__ = [
     "BYTES_PER_STATE",
@@ -20,6 +20,7 @@ __all__ = [
     "Counterexample",
     "ExploreOptions",
     "Model",
+    "Played",
     "Progress",
     "SearchResult",
     "State",
@@ -28,5 +29,6 @@ __all__ = [
     "counterexample",
     "default_max_states",
     "first_move",
+    "play_moves",
     "search",
 ]

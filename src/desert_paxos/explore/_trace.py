@@ -61,7 +61,7 @@ from ._departure import Departure, departure
 from ._model import Action, Model, State
 from ._search import first_move
 
-__all__ = ["Counterexample", "Step", "counterexample"]
+__all__ = ["Counterexample", "Played", "Step", "counterexample", "play_moves"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,34 @@ def counterexample(model: Model, path: list[State], invariant: str) -> Counterex
         events=tuple(events),
         departure=departs,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Played:
+    """A path of moves from the start, played with real caravans (``desert-paxos serve``'s
+    explore mode): its trace, the riders still on the way and the invariant it broke, if any."""
+
+    header: dict[str, Any]
+    events: tuple[dict[str, Any], ...]
+    riders: tuple[tuple[int, str, str, Message], ...]  # id, src, dst, message: on the way
+    violation: str | None
+
+
+def play_moves(model: Model, actions: list[Action]) -> Played:
+    """Play ``actions`` (moves of ``model`` from its initial state) and tell them as a trace.
+
+    Unlike :func:`counterexample`, the path may end anywhere; its ``end`` event's
+    reason is ``violation`` when the last move broke an invariant, else ``explored``.
+    """
+    player = _Player(model)
+    for t, action in enumerate(actions, start=1):
+        if player.violation is not None:
+            raise ValueError(f"the path goes on after {player.violation.invariant} broke")
+        player.play(t, action)
+    riders = tuple(player.flight)
+    broken = player.violation.invariant if player.violation is not None else None
+    events = player.finish(len(actions), "violation" if broken else "explored")
+    return Played(player.header(len(actions), actions), tuple(events), riders, broken)
 
 
 class _Player:
@@ -328,7 +356,7 @@ class _Player:
 
     # -- the end ----------------------------------------------------------------------
 
-    def finish(self, last: int) -> list[dict[str, Any]]:
+    def finish(self, last: int, reason: str = "violation") -> list[dict[str, Any]]:
         """All events in order, with arrivals, firings and seq filled in, and the ``end``."""
         never = last + 1
         for event in self.send_events.values():
@@ -352,7 +380,7 @@ class _Player:
             {
                 "kind": "end",
                 "t": last,
-                "reason": "violation",
+                "reason": reason,
                 "decided": self.decided_value,
                 "decided_at": self.decided_at,
                 "knowing": knowing,
