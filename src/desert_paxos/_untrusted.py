@@ -100,7 +100,7 @@ class SizeLimit:
 
 
 SCENARIO_LIMIT = SizeLimit("scenario file", "DESERT_PAXOS_MAX_SCENARIO_MB", 10)
-# A run stopped by the default budget of a million events writes about 270 MB of trace.
+# A run stopped by run's default budget (250,000 events, --max-events) writes about 70 MB of trace.
 TRACE_LIMIT = SizeLimit("trace file", "DESERT_PAXOS_MAX_TRACE_MB", 300)
 
 

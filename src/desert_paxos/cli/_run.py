@@ -24,11 +24,12 @@ from ._common import (
 
 __all__ = ["DEFAULT_MAX_EVENTS", "register", "run_scenario"]
 
-# The event budget of one run. Measured on the shared 2-core machine, a run that makes no progress
-# does 150,000 events/s untraced, 55,000 with --trace and 30,000 with --trace and --log-level
-# trace when the machine is quiet, and half that when it is busy: half a million events end it
-# within about half a minute however it is watched (a 125 MB trace at most).
-DEFAULT_MAX_EVENTS = 500_000
+# The event budget of one run. Measured on the shared 2-core machine (benchmarks/bench_budget.py),
+# a run that makes no progress costs one CPU second per 115,000 to 160,000 events untraced, 41,000
+# to 72,000 with --trace and 17,000 to 23,000 with --trace and the story told: a quarter million
+# events end it within 15 s of a core however it is watched, and in about a minute of wall time
+# even at a load average of 10 to 13 on the two cores (a 70 MB trace at most).
+DEFAULT_MAX_EVENTS = 250_000
 
 _EXAMPLES = """\
   desert-paxos run                                   the calm day, told as a story
