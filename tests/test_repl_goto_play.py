@@ -10,22 +10,13 @@ import pytest
 from rich.text import Text
 
 from desert_paxos.narrate import event_level
-from desert_paxos.repl import Screen, Session
-from desert_paxos.scenario import resolve_scenario
+from desert_paxos.repl import Session
 
-
-def session(scenario: str = "calm-day", **screen: object) -> tuple[Session, io.StringIO]:
-    out = io.StringIO()
-    s = Session(scenario, resolve_scenario(scenario), Screen(out, **screen))  # type: ignore[arg-type]
-    return s, out
+from .test_repl_session import run, session
 
 
 def said(s: Session, out: io.StringIO, line: str) -> str:
-    start = out.tell()
-    s.execute(line)
-    out.seek(start)
-    text = out.read()
-    out.seek(0, io.SEEK_END)
+    text = run(s, out, line)
     assert s.rejected == 0, text
     return text
 

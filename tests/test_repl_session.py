@@ -6,6 +6,7 @@ import io
 import json
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.text import Text
@@ -14,6 +15,8 @@ from desert_paxos.repl import COMMANDS, Screen, Session, capture, run_repl
 from desert_paxos.repl._machine import encode_event
 from desert_paxos.scenario import resolve_scenario, scenario_from_data
 from desert_paxos.sim import Simulation
+
+HUGE = "999999999999999"
 
 
 def repl(*lines: str, scenario: str = "calm-day", seed: int | None = None) -> str:
@@ -24,9 +27,12 @@ def repl(*lines: str, scenario: str = "calm-day", seed: int | None = None) -> st
     return out.getvalue()
 
 
-def session(scenario: str = "calm-day", seed: int | None = None) -> tuple[Session, io.StringIO]:
+def session(
+    scenario: str = "calm-day", seed: int | None = None, **screen: Any
+) -> tuple[Session, io.StringIO]:
+    """A session on ``scenario`` writing into a string (``screen``: colour, width)."""
     out = io.StringIO()
-    s = Session(scenario, resolve_scenario(scenario), Screen(out), seed=seed)
+    s = Session(scenario, resolve_scenario(scenario), Screen(out, **screen), seed=seed)
     return s, out
 
 
@@ -103,6 +109,33 @@ def test_help_for_one_command() -> None:
         ("/load no-such-desert", "no built-in scenario or file by this name"),
         ("/export html x", "usage: /export trace FILE"),
         ("/back", "already at the very beginning"),
+        # A number out of range names the range (huge, negative, zero).
+        ("/step 0", "n must be a whole number from 1 to 1,000,000, got 0"),
+        ("/step -1", "n must be a whole number from 1 to 1,000,000, got -1"),
+        (f"/step {HUGE}", f"n must be a whole number from 1 to 1,000,000, got {HUGE}"),
+        ("/back 0", "n must be a whole number from 1 to 1,000,000, got 0"),
+        ("/back -2", "n must be a whole number from 1 to 1,000,000, got -2"),
+        (f"/back {HUGE}", "from 1 to 1,000,000"),
+        ("/timeline 0", "n must be a whole number from 1 to 1,000,000, got 0"),
+        ("/timeline -5", "from 1 to 1,000,000, got -5"),
+        (f"/timeline {HUGE}", "from 1 to 1,000,000"),
+        ("/play 0", "speed must be a whole number from 1 to 100,000 ticks a second, got 0"),
+        ("/play -3", "from 1 to 100,000 ticks a second, got -3"),
+        (f"/play {HUGE}", "from 1 to 100,000 ticks a second"),
+        ("/drop 0", "a rider's id is a whole number from 1 up"),
+        ("/drop -4", "a rider's id is a whole number from 1 up"),
+        (f"/drop {HUGE}", f"no rider #{HUGE} is on the sand"),
+        ("/loss -0.5", "P must be between 0 and 1 (or 0% to 100%), got '-0.5'"),
+        ("/loss 101%", "P must be between 0 and 1 (or 0% to 100%), got '101%'"),
+        (f"/loss {HUGE}", "P must be between 0 and 1"),
+        ("/delay -1 5", "MIN must be a whole number from 0 to 1,000 (the scenario's end), got -1"),
+        (f"/delay 1 {HUGE}", "MAX must be a whole number from 0 to 1,000 (the scenario's end)"),
+        ("/seed -1", "seed must be a whole number from 0 to 18,446,744,073,709,551,615, got -1"),
+        ("/seed 99999999999999999999", "from 0 to 18,446,744,073,709,551,615"),
+        ("/goto -1", "ticks start at 0"),
+        ("/goto soon", "/goto takes a tick from 0 to 1,000 (the scenario's end)"),
+        ("/run -1", "/run only goes forward"),
+        ("/run soon", "/run takes a tick from 0 to 1,000 (the scenario's end)"),
     ],
 )
 def test_every_mistake_is_one_line_with_a_hint_and_changes_nothing(
@@ -466,3 +499,29 @@ def test_why_says_how_a_caravan_learned_the_decision() -> None:
     )
     follower = " ".join(run(s, out, "/why Taziri").split())
     assert "a rider from Aghilas brought the news" in follower
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        ("paxos", "it promised banner (1, Aghilas) and remembers that it has no vote"),
+        ("forgetful-acceptor", "not even its promise to follow banner (1, Aghilas)"),
+    ],
+)
+def test_why_tells_truthfully_what_a_collapsed_caravans_logbook_keeps(
+    variant: str, expected: str
+) -> None:
+    scenario = scenario_from_data(
+        {
+            "variant": variant,
+            "proposals": [{"at": 0, "caravan": "Aghilas", "campsite": "Siwa"}],
+            "timeline": [{"at": 50, "crash": "Itri"}],
+        },
+        "collapse.json",
+    )
+    out = io.StringIO()
+    s = Session("collapse.json", scenario, Screen(out))
+    s.execute("/run 60")
+    text = " ".join(run(s, out, "/why Itri").split())
+    assert expected in text
+    assert ("forgotten" in text) == (variant == "forgetful-acceptor")

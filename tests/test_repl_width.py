@@ -18,28 +18,19 @@ from desert_paxos.narrate import Narrator
 from desert_paxos.narrate._layout import two_voices, wrap
 from desert_paxos.repl import DesertPicture, Screen, Session
 from desert_paxos.repl._screen import PIPE_WIDTH, terminal_width
-from desert_paxos.scenario import resolve_scenario, scenario_from_data
+from desert_paxos.scenario import scenario_from_data
+
+from .test_repl_map import STATES as MAP_STATES
+from .test_repl_session import run, session
 
 WIDTHS = [60, 80, 120, 200]
 
-STATES: dict[str, tuple[str, list[str]]] = {
-    "calm-day-start": ("calm-day", []),
-    "calm-day-riders": ("calm-day", ["/goto 20"]),
-    "calm-day-collapse": ("calm-day", ["/step 4", "/crash Itri", "/run 60"]),
-    "calm-day-decided": ("calm-day", ["/run"]),
-    "sandstorm-minority-storm": ("sandstorm-minority", ["/goto 120"]),
-    "dueling-proposers-refusals": ("dueling-proposers", ["/goto 55"]),
-    "proposer-collapses-late": ("proposer-collapses", ["/goto 400"]),
-}
-
-
-def session(scenario: str, width: int) -> Session:
-    return Session(scenario, resolve_scenario(scenario), Screen(io.StringIO(), width=width))
+STATES = {**MAP_STATES, "proposer-collapses-late": ("proposer-collapses", ["/goto 400"])}
 
 
 def picture(name: str, width: int) -> DesertPicture:
     scenario, lines = STATES[name]
-    s = session(scenario, width)
+    s, _ = session(scenario, width=width)
     for line in lines:
         s.execute(line)
         assert s.rejected == 0, line
@@ -114,44 +105,23 @@ def test_the_map_speaks_the_glossary_words() -> None:
         assert word in drawn, word
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_state_and_why_fit_the_width_without_splitting_words(width: int) -> None:
-    out = io.StringIO()
-    s = Session(
-        "dueling-proposers", resolve_scenario("dueling-proposers"), Screen(out, width=width)
-    )
+def looked(width: int, *lines: str) -> list[str]:
+    """What /state and /why say on dueling-proposers at t=55, one text per command."""
+    s, out = session("dueling-proposers", width=width)
     s.execute("/log quiet")
     s.execute("/goto 55")
-    for line in ("/state", "/state Tassadit", "/why"):
-        start = out.tell()
-        s.execute(line)
-        text = out.getvalue()[start:]
-        assert max(cell_len(row) for row in text.splitlines()) <= width, line
-    wide = io.StringIO()
-    w = Session("dueling-proposers", resolve_scenario("dueling-proposers"), Screen(wide, width=200))
-    w.execute("/log quiet")
-    w.execute("/goto 55")
-    start = wide.tell()
-    w.execute("/why")
-    narrow = io.StringIO()
-    n = Session(
-        "dueling-proposers", resolve_scenario("dueling-proposers"), Screen(narrow, width=width)
-    )
-    n.execute("/log quiet")
-    n.execute("/goto 55")
-    begin = narrow.tell()
-    n.execute("/why")
-    assert narrow.getvalue()[begin:].split() == wide.getvalue()[start:].split()
+    return [run(s, out, line) for line in lines]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_state_and_why_fit_the_width_without_splitting_words(width: int) -> None:
+    for text in looked(width, "/state", "/state Tassadit", "/why"):
+        assert max(cell_len(row) for row in text.splitlines()) <= width
+    assert looked(width, "/why")[0].split() == looked(200, "/why")[0].split()
 
 
 def test_state_and_why_speak_the_glossary_words() -> None:
-    out = io.StringIO()
-    s = Session("dueling-proposers", resolve_scenario("dueling-proposers"), Screen(out, width=120))
-    s.execute("/goto 55")
-    start = out.tell()
-    for line in ("/state", "/state Tassadit", "/state Aghilas", "/why"):
-        s.execute(line)
-    text = out.getvalue()[start:]
+    text = "".join(looked(120, "/state", "/state Tassadit", "/state Aghilas", "/why"))
     for old in (r"asks \d", "voted", "accepted", "agrees", "ballot", "quorum", "@", "timers"):
         assert not re.search(old, text), old
     assert "banner (2, Tassadit)" in text and "majority" in text and "patience" in text
@@ -191,14 +161,9 @@ def test_a_pipe_gets_eighty_columns() -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_debug_narration_in_the_repl_fits_the_width(width: int) -> None:
-    out = io.StringIO()
-    s = Session(
-        "dueling-proposers", resolve_scenario("dueling-proposers"), Screen(out, width=width)
-    )
+    s, out = session("dueling-proposers", width=width)
     s.execute("/log debug")
-    start = out.tell()
-    s.execute("/run 60")
-    text = out.getvalue()[start:]
+    text = run(s, out, "/run 60")
     assert "│" in text  # both voices are told
     assert max(cell_len(line) for line in text.splitlines()) <= width
 

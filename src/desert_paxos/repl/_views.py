@@ -306,8 +306,13 @@ def why_lines(tm: TimeMachine, name: str) -> list[str]:
         )
         made = sim.monitor.promises.get(name)  # the highest promise it ever made
         if not sim.config.variant.persist_promise and made is not None:
+            holds = (
+                f"it holds {vote}, but not its promise"
+                if record.accepted_ballot is not None
+                else "it holds no vote, and not even its promise"
+            )
             kept = (
-                f"it holds {vote}, but not its promise to {banner(made)}: this variant "
+                f"{holds} to follow {banner(made)}: this variant "
                 f"({sim.config.variant.name}) keeps a promise only in memory, so when it "
                 f"recovers (/recover {name}) it has forgotten it and may follow an older "
                 "banner, which is how the variant breaks Paxos"
