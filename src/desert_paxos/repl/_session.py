@@ -888,8 +888,7 @@ class Session:
         if not rest:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
         path = Path(rest).expanduser()
-        text = json.dumps(self.scenario.to_json(), indent=2, ensure_ascii=False) + "\n"
-        replaced = self._write(path, text, "the session")
+        replaced = self._write(path, self.saved_text(), "the session")
         acts = len(self.injections)
         what = f"{acts} hand-made event{'s' if acts != 1 else ''}, seed {self.base.seed}"
         done = (
@@ -917,14 +916,22 @@ class Session:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
         path = Path(rest[len(args[0]) :].strip()).expanduser()
         tm = self.tm
-        lines = [encode_event(tm.header), *tm.lines[: tm.seq]]
-        replaced = self._write(path, "\n".join(lines) + "\n", "the trace")
+        replaced = self._write(path, self.trace_text(), "the trace")
         done = (
             f"Replaced {path} (it existed) with {tm.seq} events"
             if replaced
             else f"Wrote {tm.seq} events to {path}"
         )
         self.screen.say(f"{done}; `desert-paxos replay {path}` tells them.")
+
+    def saved_text(self) -> str:
+        """The session as a scenario file: what /save writes (and serve's Save downloads)."""
+        return json.dumps(self.scenario.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+    def trace_text(self) -> str:
+        """The session's trace up to now: what /export trace writes (and serve's Export)."""
+        tm = self.tm
+        return "\n".join([encode_event(tm.header), *tm.lines[: tm.seq]]) + "\n"
 
     def _write(self, path: Path, text: str, what: str) -> bool:
         """Write atomically; True when a file was replaced. Never over the loaded scenario."""
