@@ -131,3 +131,10 @@ def test_several_bad_options_are_listed_together() -> None:
     done = cli("explore", "--proposers", "4", "--variant", "sloppy")
     assert done.returncode == 2
     assert "--proposers" in done.stderr and "--variant" in done.stderr
+
+
+def test_self_delay_is_named_among_the_faults_and_the_logbook_keeps_ballots_unique() -> None:
+    done = cli("explore", "--proposers", "1", "--crashes", "1", "--self-delay")
+    assert done.returncode == 0, done.stderr
+    assert "faults: up to 1 crash, a caravan's word to itself travels like any rider" in done.stdout
+    assert "Safety holds in all 8,537 states." in done.stdout

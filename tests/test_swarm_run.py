@@ -130,3 +130,13 @@ def test_ctrl_c_keeps_what_was_done() -> None:
     assert summary.interrupted and not summary.ok
     assert summary.done == 40
     assert "  Interrupted after 40 of 200 seeds." in summary.lines()
+
+
+def test_the_swarm_cannot_reach_a_volatile_round() -> None:
+    # The simulator delivers a caravan's word to itself within the tick it was sent, before any
+    # collapse the timeline brings (a same-tick collapse runs before the proposal), so a
+    # proposer's own promise is always written before it can collapse: the volatile round is
+    # caught only by `explore --self-delay --crashes 1` (tests/test_explore_model.py).
+    summary = run_swarm(200, variant="volatile-round")
+    assert summary.ok and summary.failures == []
+    assert summary.done == 200

@@ -188,6 +188,8 @@ class ExploreOptions:
             faults.append(f"up to {self.crashes} crash{'es' if self.crashes > 1 else ''}")
         if self.inquiries:
             faults.append(f"{self.inquiries} inquiry round(s) per caravan")
+        if self.self_delay:
+            faults.append("a caravan's word to itself travels like any rider")
         return (
             f"{self.caravans} caravans, {self.proposers} proposer(s), ballots up to round "
             f"{self.max_round}, quorums {q1}/{q2}, variant {self.variant}; "
