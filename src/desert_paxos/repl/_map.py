@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..narrate._layout import GLUE, cell_width, clip, wrap
+from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..protocol import AcceptorRecord, Ballot, Caravan
 from ..protocol._proposer import ACCEPTING, BACKING_OFF, PREPARING
 
@@ -51,15 +52,9 @@ RIDER_GLYPHS: dict[str, tuple[str, str]] = {
     "decided": ("D", "bold green"),
     "inquire": ("?", "yellow"),
 }
-# What each rider carries, in the glossary's words (the story voice says the same).
+# What each rider carries, in the story voice's own words, then how a label writes numbers.
 _LEGEND = (
-    "P call for promises",
-    "p promise",
-    "A call for votes",
-    "a vote",
-    "N refusal",
-    "D news of the campsite",
-    "? inquiry",
+    *(f"{glyph} {RIDER_WORDS[kind]}" for kind, (glyph, _) in RIDER_GLYPHS.items()),
     "(r,C) banner: round r of caravan C",
     "k/q: k of the q a majority needs",
 )
