@@ -343,6 +343,7 @@ def _tell_counterexample(
     out.write(f"{which} takes {story.length} steps (t = step):\n\n")
     if not args.quiet:
         narrator = Narrator("trace", out)
+        narrator.recall(story.header)  # the story's context: caravans, quorums, variant
         narrator.caravans = list(model.names)  # so a rider to everyone reads as a broadcast
         for event in story.events:
             if event["kind"] in ("timer_set", "timer_cancel", "end"):

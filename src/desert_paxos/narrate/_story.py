@@ -353,7 +353,7 @@ class Story:
         at, ballot = chosen
         return Told(
             _INFO,
-            f"⛺ {node} knows the campsite: {value}, {how}, {t - at} ticks after it was "
+            f"⛺ {node} knows the campsite: {value}, {how}, {t - at} tick{'s' if t - at != 1 else ''} after it was "
             f"chosen (t={at}, under {_banner(ballot)}).",
         )
 

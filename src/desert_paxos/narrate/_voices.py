@@ -259,9 +259,11 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
                 return f"{node} stops waiting for news of a campsite."
             return f"{node} stops leading its banner."
         case "persist":
+            tried = event.get("tried_round")
+            banners = f", its own banners up to round {tried}" if tried else ""
             return (
                 f"{node} writes in its logbook: promise {fmt_ballot(event.get('promised'))}, "
-                f"vote {_accepted_text(event.get('accepted'))}."
+                f"vote {_accepted_text(event.get('accepted'))}{banners}."
             )
         case "violation":
             return f"SAFETY BROKEN ({event.get('invariant')}): {event.get('message')}"
@@ -326,8 +328,10 @@ def protocol_voice(event: dict[str, Any], dst_label: str | None = None) -> str:
                 if isinstance(acc, dict)
                 else "none"
             )
+            tried = event.get("tried_round")
             return (
                 f"persist {node} promised={fmt_ballot(event.get('promised'))} accepted={accepted}"
+                + (f" tried_round={tried}" if tried is not None else "")
             )
         case "violation":
             return f"VIOLATION {event.get('invariant')}: {event.get('rule')}"
