@@ -466,6 +466,18 @@ def _adopt_why(tm: TimeMachine, c: Caravan) -> list[str]:
             f"forward."
         ]
     if p.wish is not None and p.value == p.wish:
+        reported = p.highest_reported()
+        variant = c.config.variant
+        if reported is not None and not variant.adopt_reported_value:
+            reporter, proposal = reported
+            source = "its own promise" if reporter == c.name else f"{reporter}'s promise"
+            ballot = proposal.ballot
+            return [
+                f"{source[0].upper()}{source[1:]} reported a vote for {proposal.value} under "
+                f"banner ({ballot.round}, {ballot.caravan}), which real Paxos would carry "
+                f"forward; {variant.who or variant.name} ignores it and asks for its own wish, "
+                f"{p.wish}. That is the broken rule: {variant.lesson}"
+            ]
         return [
             f"No promise reported an earlier vote, so it is free to propose its own wish, {p.wish}."
         ]
