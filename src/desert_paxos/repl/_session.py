@@ -570,8 +570,15 @@ class Session:
         if LEVELS[self.level] == 0:
             return
         narrator = self.narrator(first_seq, stream, colour, rehearsal=rehearsal)
+        changed_from = min((i.item.at for i in self.injections), default=None)
         for line in self.tm.lines_between(first_seq, last_seq):
-            narrator(json.loads(line))
+            event = json.loads(line)
+            if changed_from is not None and _scripted_note_after(event, changed_from):
+                # A teacher wrote the note for the day as scripted; the learner changed it.
+                event["text"] = (
+                    f"(written for the day as scripted, before your changes) {event['text']}"
+                )
+            narrator(event)
         narrator.flush()
         if not rehearsal:
             self.told(last_seq)
@@ -1003,6 +1010,11 @@ class Session:
 
 
 # -- small helpers ------------------------------------------------------------------------
+
+
+def _scripted_note_after(event: dict[str, Any], changed_from: int) -> bool:
+    """A teacher's note (no ``node``) told at or after the first hand-made change."""
+    return event.get("kind") == "note" and "node" not in event and event["t"] >= changed_from
 
 
 def _script_rank(scenario: Scenario, item: TimelineEvent | PlannedProposal) -> int:
