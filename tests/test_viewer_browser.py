@@ -766,6 +766,21 @@ def test_a_teachers_note_is_a_headline_and_a_mark(open_viewer: Callable[..., Vie
         viewer.settle()
         assert headline.is_visible() and headline.inner_text() == story_voice(events[k])
         assert page.locator("#now-story").inner_text() != story_voice(events[k])
+    # A note on a caravan (an explorer's mark where a variant departs from real Paxos) is drawn
+    # across the desert too, and told as the headline's story event.
+    on_caravan = dict(events[notes[1]], node="Taziri", text="Here Taziri departs from real Paxos.")
+    events = [*events[: notes[1]], on_caravan, *events[notes[1] + 1 :]]
+    viewer = open_viewer(header, events)
+    page = viewer.page
+    marks = page.eval_on_selector_all(
+        "#diagram g.m.note-mark",
+        "(gs) => gs.map((g) => [Number(g.dataset.ev), g.querySelector('text').textContent])",
+    )
+    assert marks == [[notes[0], "✎ " + first], [notes[1], "✎ Here Taziri departs from real Paxos."]]
+    page.evaluate(f"window.desertViewer.setCursor({notes[1]})")
+    viewer.settle()
+    assert page.locator("#now-story").inner_text() == story_voice(on_caravan)
+    assert page.locator("#now-note").inner_text().startswith(story_voice(events[notes[0]]))
     # Clicking the mark tells the note in both voices.
     page.evaluate(f"window.desertViewer.setCursor({notes[0]})")
     page.locator(f'#diagram g.m.note-mark[data-ev="{notes[0]}"] text').click()

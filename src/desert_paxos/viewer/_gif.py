@@ -18,7 +18,8 @@ a lost rider's cross, sandstorms as a hatched sky with a clear bubble around
 each group, the majority a proposer holds ringed in gold (and in red those of
 its members that voted for the campsite already chosen), a strip telling the
 campsite chosen so far and how many caravans know it, and a caption telling
-the step in story words (a teacher's note in its own colour, and up longer). Text uses Pillow's built-in font, so
+the step in story words (a note, a teacher's or a caravan's, framed in its
+own colour and left up longer). Text uses Pillow's built-in font, so
 the same trace gives the same bytes on every machine; characters it lacks are
 spelled in ASCII.
 
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from .._files import output_binary
 from ..narrate import event_level, fmt_ballot, story_voice
 from ..trace import incomplete_note, summarize_trace
-from ._model import Majority, RunModel, StateFold, build_model, is_teacher_note
+from ._model import Majority, RunModel, StateFold, build_model
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw
@@ -163,7 +164,7 @@ class GifStep:
     index: int  # the event the frame shows the desert after
     tier: int  # 0 key, 1 riders out / lost / timers, 2 riders arriving
     caption: str
-    note: bool = False  # a teacher's note: told in its own colour and left up longer
+    note: bool = False  # a note (a teacher's, or a caravan's): framed in its own colour, up longer
 
 
 def _merged_broadcast(events: list[dict[str, Any]], start: int, caravans: list[str]) -> int:
@@ -193,7 +194,7 @@ def gif_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep
         kind = event.get("kind")
         self_message = event.get("src") is not None and event.get("src") == event.get("dst")
         if kind in _KEY_KINDS:
-            steps.append(GifStep(index, 0, story_voice(event), note=is_teacher_note(event)))
+            steps.append(GifStep(index, 0, story_voice(event), note=kind == "note"))
         elif kind == "send" and "copy_of" not in event:
             last = _merged_broadcast(events, index, caravans)
             group = events[index : last + 1]
@@ -497,7 +498,7 @@ class _Painter:
     def _caption(self, draw: ImageDraw.ImageDraw, step: GifStep) -> None:
         lines = _caption_lines(step.caption)
         colour = _DANGER if step.caption.startswith(("SAFETY", "INCOMPLETE")) else _INK
-        if step.note:  # a teacher's note: framed, in the note's own colour
+        if step.note:  # a note: framed, in the note's own colour
             colour = _NOTE_INK
             bottom = _CAPTION_Y + 20 * len(lines) + 2
             draw.rectangle((8, _CAPTION_Y - 4, WIDTH - 8, bottom), outline=_NOTE_INK, width=2)

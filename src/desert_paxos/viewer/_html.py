@@ -147,6 +147,9 @@ def model_data(model: RunModel) -> dict[str, Any]:
             for c in model.chosen
         ],
         "notes": model.notes,
+        # Every note with words is drawn across the diagram: the teacher's, and the ones on a
+        # caravan (an explorer counterexample's mark where a variant departs from real Paxos).
+        "noteMarks": [i for i, e in enumerate(events) if e.get("kind") == "note" and e.get("text")],
         "quorumSizes": _quorum_sizes(quorums, len(model.caravans)),
         "glossary": [[w.story, w.paxos, w.means] for w in GLOSSARY.values()],
     }

@@ -336,7 +336,7 @@ function mountDesertViewer(D, opts) {
         12, true, [[x0 + 10, "start"]], 16, [0]);
       out[out.length - 1].band = [x0 + 4, x1 - 4]; // the whole red band is taken
     });
-    D.notes.forEach((k) => {
+    D.noteMarks.forEach((k) => {
       add("n" + k, 90, times[k], fit("✎ " + (D.events[k].text || ""), 11, x1 - x0 - 16), 11, true, [[x0 + 6, "start"]], -5, [0, -13, 17, -26, 30]);
     });
     chosenList.forEach((c, i) => {
@@ -532,9 +532,9 @@ function mountDesertViewer(D, opts) {
     });
     layers.chosen.innerHTML = q;
 
-    // Teacher's notes: a line across the desert at their moment, with as much text as fits.
+    // Notes (a teacher's, or one on a caravan): a line across the desert at their moment, with as much text as fits.
     let n = "";
-    for (const k of D.notes) {
+    for (const k of D.noteMarks) {
       const t = times[k];
       if (t < tMin || t > tMax) continue;
       const p = placed.get("n" + k), y = yOf(t);
@@ -916,7 +916,7 @@ function mountDesertViewer(D, opts) {
       key("chosen", '<line x1="4" y1="9" x2="30" y2="9" stroke="var(--decided)" stroke-width="2" stroke-dasharray="6 3"/>' + star(17, 9, 7),
         "chosen", "★ joined across the voters' lanes: chosen, the moment a majority has written its vote for one campsite under one banner; usually no caravan knows it yet") +
       key("note", '<line x1="2" y1="9" x2="32" y2="9" stroke="var(--note)" stroke-width="1.5" stroke-dasharray="4 3"/><text x="10" y="13" font-size="11" fill="var(--note)">✎</text>',
-        "teacher's note", "a teacher's note from the scenario, across the desert at its moment") +
+        "note", "a note across the desert at its moment: a teacher's, or a caravan's (where a broken variant departs from real Paxos)") +
       key("crash", MARK_GLYPH.crash(17, 9), "collapses", "a caravan collapses (crash)") +
       key("recover", MARK_GLYPH.recover(17, 9), "back", "back on its feet, with only its logbook (recover)") +
       key("timer", MARK_GLYPH.timer(17, 9), "patience", "its patience runs out (a timer)") +
@@ -938,7 +938,7 @@ function mountDesertViewer(D, opts) {
 
   // A scale that shows a short run whole and keeps a long one readable.
   const avail = Math.max(300, scroller.clientHeight - TOP - 40);
-  view.scale = Math.max(1.5, Math.min(8, avail / Math.max(1, D.drawnUntil)));
+  view.scale = Math.max(1.5, Math.min(40, avail / Math.max(1, D.drawnUntil)));
   const kept = opts.keep;
   if (kept) { // the view of the previous mount, where it still applies
     view.scale = kept.scale;
