@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ..narrate import LEVELS, Narrator
+from ..narrate._layout import terminal_columns
 from ..trace import TraceError, read_trace, summarize_trace
 from ._common import EXIT_OK, EXIT_VIOLATED, CliError, add_subcommand
 
@@ -31,7 +32,7 @@ def _main(args: argparse.Namespace) -> int:
         header, events = read_trace(args.trace)
     except TraceError as exc:
         raise CliError(str(exc)) from None
-    narrator = Narrator(args.log_level, sys.stdout)
+    narrator = Narrator(args.log_level, sys.stdout, width=terminal_columns(sys.stdout))
     narrator.level = max(narrator.level, 0)
     narrator(header)
     for event in events:

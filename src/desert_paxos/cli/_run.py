@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from .._files import Inputs, output_text
 from ..narrate import LEVELS, Narrator, protocol_voice, story_voice
+from ..narrate._layout import terminal_columns
 from ..scenario import BUILTIN_NAMES, Scenario
 from ..sim import RunResult, SimTraceWriter, Simulation
 from ._common import (
@@ -80,7 +81,7 @@ def run_scenario(
     max_events: int | None = DEFAULT_MAX_EVENTS,
     inputs: Inputs = (),
 ) -> tuple[RunResult, Narrator, Simulation]:
-    narrator = Narrator(level, stream)
+    narrator = Narrator(level, stream, width=terminal_columns(stream))
     observers: list[Any] = []
     with ExitStack() as files:
         if trace_path:

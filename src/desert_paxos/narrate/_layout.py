@@ -12,10 +12,50 @@ column room; otherwise the protocol line goes under the story line.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from typing import IO
 
-__all__ = ["GLUE", "SIDE_BY_SIDE", "cell_width", "clip", "two_voices", "wrap"]
+__all__ = [
+    "GLUE",
+    "MAX_WIDTH",
+    "MIN_WIDTH",
+    "PIPE_WIDTH",
+    "SIDE_BY_SIDE",
+    "cell_width",
+    "clip",
+    "terminal_columns",
+    "terminal_width",
+    "two_voices",
+    "wrap",
+]
+
+MIN_WIDTH = 60  # narrower terminals get 60 columns (and wrap them)
+MAX_WIDTH = 200  # wider terminals get 200 columns
+PIPE_WIDTH = 80  # what a pipe or a file gets
+
+
+def terminal_width(stream: IO[str]) -> int:
+    """The width to write ``stream`` at: its terminal's, held to 60..200; 80 when not one."""
+    try:
+        if not stream.isatty():
+            return PIPE_WIDTH
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # no terminal behind it, or closed
+        return PIPE_WIDTH
+    return max(MIN_WIDTH, min(MAX_WIDTH, columns))
+
+
+def terminal_columns(stream: IO[str]) -> int | None:
+    """The width to fit on a terminal (held to 60..200); None for a pipe or a file, which get
+    whole lines (grep and diff read them better than lines broken at 80)."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return None
+    return terminal_width(stream) if tty else None
+
 
 SIDE_BY_SIDE = 120  # from this width on, the two voices stand side by side
 GLUE = "\u00a0"  # a no-break space between two words keeps them on one line

@@ -13,29 +13,13 @@ word (``narrate._layout.wrap``).
 
 from __future__ import annotations
 
-import os
 from typing import IO, Any
 
 from ..narrate import Narrator
-from ..narrate._layout import wrap
+from ..narrate._layout import MAX_WIDTH, MIN_WIDTH, PIPE_WIDTH, terminal_width, wrap
 from ._map import DesertPicture
 
 __all__ = ["MAX_WIDTH", "MIN_WIDTH", "PIPE_WIDTH", "Screen", "terminal_width"]
-
-MIN_WIDTH = 60  # narrower terminals get 60 columns (and wrap them)
-MAX_WIDTH = 200  # wider terminals get 200 columns
-PIPE_WIDTH = 80  # what a pipe or a file gets
-
-
-def terminal_width(stream: IO[str]) -> int:
-    """The width to write ``stream`` at: its terminal's, held to 60..200; 80 when not one."""
-    try:
-        if not stream.isatty():
-            return PIPE_WIDTH
-        columns = os.get_terminal_size(stream.fileno()).columns
-    except (AttributeError, OSError, ValueError):  # no terminal behind it, or closed
-        return PIPE_WIDTH
-    return max(MIN_WIDTH, min(MAX_WIDTH, columns))
 
 
 class Screen:
