@@ -25,6 +25,7 @@ from . import (
     _run,
     _scenarios,
     _schema,
+    _serve,
     _swarm,
 )
 from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
@@ -36,6 +37,7 @@ _COMMANDS = (
     _magic,
     _learn,
     _repl,
+    _serve,
     _run,
     _replay,
     _export,

@@ -1,0 +1,159 @@
+"""What a live page draws, kept up to date as the session moves: the viewer's data, by deltas.
+
+Theory of operation
+-------------------
+The live page draws with the viewer's own script (``viewer/assets/viewer.js``)
+from the viewer's own data (``viewer._html``: :func:`event_columns` and
+:func:`model_data`). What it shows is the session's *known history*: every
+event its time machine has recorded, up to the frontier, so the slider covers
+the past and any future already lived through (after ``/back``) alike.
+
+Re-reading a 10,000-event history at every step would cost far more than a
+step, so the feed reads each event once. A :class:`~desert_paxos.viewer.ModelBuilder`
+is fed the newest events; the per-event columns (both voices, the level) are
+appended; and the page is sent only what changed: for every list, the length
+of the part it already has and the new tail (a rider still riding at the last
+look is sent again when it arrives or is lost). When the session forks (an act
+after travelling back), the record shares its past with the old one: the feed
+keeps that common part and reads only the new course. A new scenario or seed
+starts a new feed (``reset``).
+
+The feed never changes the session: it reads the time machine's record.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..repl import Session
+from ..viewer._html import EVENT_COLUMNS, event_columns, model_data
+from ..viewer._model import ModelBuilder
+
+__all__ = ["LiveFeed", "common_prefix"]
+
+# Lists of the viewer's data sent as (kept, tail); the rest are sent whole when they change.
+_TAILED = ("riders", "marks", "majorities", "chosen", "notes", "violations")
+
+
+def common_prefix(old: list[Any], new: list[Any]) -> int:
+    """How many leading items ``old`` and ``new`` share."""
+    n = min(len(old), len(new))
+    i = 0
+    while i < n and (old[i] is new[i] or old[i] == new[i]):
+        i += 1
+    return i
+
+
+class LiveFeed:
+    """The viewer's data for one session, and the deltas that bring a page up to date."""
+
+    def __init__(self) -> None:
+        self._tm: Any = None
+        self._base: Any = None
+        self._lines: list[str] = []
+        self._builder: ModelBuilder | None = None
+        self._columns: dict[str, list[Any]] = {name: [] for name in EVENT_COLUMNS}
+        self._model: dict[str, Any] = {}
+        self.version = 0  # counts resets: a page holding another version needs the whole data
+
+    # -- reading the session ------------------------------------------------------------
+
+    def update(self, session: Session) -> dict[str, Any] | None:
+        """The delta since the last call (None when the data did not change)."""
+        tm = session.tm
+        lines = tm.lines
+        reset = self._builder is None or session.base is not self._base
+        if reset:
+            self._start(session)
+            kept = 0
+        elif tm is self._tm and len(lines) >= len(self._lines):
+            kept = len(self._lines)
+            if kept and lines[kept - 1] is not self._lines[kept - 1]:
+                kept = common_prefix(self._lines, lines)
+        else:
+            kept = common_prefix(self._lines, lines)
+        builder = self._builder
+        assert builder is not None
+        self._tm = tm
+        if builder.header is not tm.header:
+            builder.header = tm.header
+        if kept < len(self._lines):
+            builder.truncate(kept)
+            for column in self._columns.values():
+                del column[kept:]
+            del self._lines[kept:]
+        fresh = lines[len(self._lines) :]
+        events = [json.loads(line) for line in fresh]
+        builder.extend(events)
+        self._lines.extend(fresh)
+        new_columns = event_columns(events)
+        for name, values in new_columns.items():
+            self._columns[name].extend(values)
+        model = self._model_data(session, builder)
+        delta = self._delta(model) if not reset else {"set": model, "tails": {}, "lanes": None}
+        if not reset and not fresh and kept == len(self._lines) and not delta:
+            return None
+        self._model = model
+        return {
+            "type": "data",
+            "version": self.version,
+            "reset": reset,
+            "kept": kept,
+            "columns": new_columns,
+            "model": delta,
+        }
+
+    def _start(self, session: Session) -> None:
+        self.version += 1
+        self._base = session.base
+        self._tm = None
+        self._lines = []
+        self._builder = ModelBuilder(session.tm.header)
+        self._columns = {name: [] for name in EVENT_COLUMNS}
+        self._model = {}
+
+    def _model_data(self, session: Session, builder: ModelBuilder) -> dict[str, Any]:
+        data = model_data(builder.model())
+        tm = session.tm
+        # The page's time runs to the end of the known history, or to the clock past it.
+        end = max(data["end"], tm.t_after[tm.frontier], session.clock)
+        data["end"] = end
+        data["drawnUntil"] = max(data["drawnUntil"], end)
+        data["incomplete"] = None  # a live session is under way, not cut short
+        return data
+
+    def _delta(self, model: dict[str, Any]) -> dict[str, Any]:
+        """``set``: values sent whole; ``tails``: key -> (kept, tail); ``lanes``: the same per lane."""
+        old = self._model
+        whole: dict[str, Any] = {}
+        tails: dict[str, Any] = {}
+        lanes: list[Any] | None = None
+        for key, value in model.items():
+            before = old.get(key)
+            if key in _TAILED and isinstance(before, list):
+                kept = common_prefix(before, value)
+                if kept < len(before) or kept < len(value):
+                    tails[key] = [kept, value[kept:]]
+            elif key == "states" and isinstance(before, list) and len(before) == len(value):
+                parts = [[common_prefix(b, v), v] for b, v in zip(before, value, strict=True)]
+                if any(k < len(b) or k < len(v) for (k, v), b in zip(parts, before, strict=True)):
+                    lanes = [[k, v[k:]] for k, v in parts]
+            elif value != before:
+                whole[key] = value
+        if not (whole or tails or lanes):
+            return {}
+        return {"set": whole, "tails": tails, "lanes": lanes}
+
+    # -- the whole of it, for a page that joins --------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a page needs to draw the known history from nothing."""
+        return {
+            "type": "data",
+            "version": self.version,
+            "reset": True,
+            "kept": 0,
+            "columns": self._columns,
+            "model": {"set": self._model, "tails": {}, "lanes": None},
+        }
