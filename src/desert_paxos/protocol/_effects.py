@@ -19,6 +19,7 @@ heart of Paxos safety, so every view of a run can tell it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ._ballot import Ballot
 from ._durable import AcceptorRecord
@@ -30,7 +31,9 @@ __all__ = ["Adopt", "CancelTimer", "Decide", "Effect", "Persist", "Send", "SetTi
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Send:
     dst: str
-    msg: Message
+    # A message of the protocol the caravan speaks: single-decree ``Message`` here, the
+    # journey's messages in ``protocol.multi`` (the interpreters never look inside).
+    msg: Message | Any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,7 +54,7 @@ class CancelTimer:
 class Persist:
     """Write the acceptor's durable record before any message that depends on it."""
 
-    record: AcceptorRecord
+    record: AcceptorRecord | Any  # the journey's caravans write a ``multi.Logbook``
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
