@@ -17,8 +17,8 @@ RECORDS = [
     AcceptorRecord(
         promised=Ballot(7, "Taziri"),
         accepted_ballot=Ballot(5, "Aghilas"),
-        accepted_value="Oasis of Siwa ⛺ \"quoted\"\n",
-        **({"tried_round": 9} if "tried_round" in AcceptorRecord.__dataclass_fields__ else {}),
+        accepted_value='Oasis of Siwa ⛺ "quoted"\n',
+        tried_round=9,
     ),
 ]
 

@@ -136,12 +136,13 @@ def test_riders_nobody_told_the_fate_of_are_dropped_as_the_simulator_would(tmp_p
             send(1, "Aghilas", "Itri", 10, 20),  # Itri collapses holding it
             send(6, "Aghilas", "Taziri", 10, 20),  # the network lost it
             send(11, "Aghilas", "Taziri", 10, 900),  # still on the sand at the end
+            send(16, "Aghilas", "Itri", 30, 45),  # Itri has been down since before it left
         ],
     )
     _, events = _merged(tmp_path)
     drops = {e["id"]: (e["reason"], e["t"]) for e in events if e["kind"] == "drop"}
-    assert drops == {1: ("crashed", 20), 6: ("loss", 20)}
-    assert events[-1]["dropped"] == {"crashed": 1, "loss": 1}
+    assert drops == {1: ("crashed", 20), 6: ("loss", 20), 16: ("crashed", 45)}
+    assert events[-1]["dropped"] == {"crashed": 2, "loss": 1}
 
 
 def test_a_delivery_of_a_rider_never_sent_is_refused(tmp_path: Path) -> None:

@@ -71,6 +71,13 @@ def register(subparsers: Any) -> None:
         help="restart, TICKS later, a caravan whose process died without being told to",
     )
     up.add_argument(
+        "--spawn",
+        choices=["fork", "exec"],
+        default="fork",
+        help="fork: each caravan process is forked from the coordinator, so a restart takes "
+        "milliseconds (default); exec: each is a new interpreter, `desert-paxos caravan`",
+    )
+    up.add_argument(
         "--trace", metavar="FILE", help="write the merged trace to FILE (default: DIR/run.jsonl)"
     )
     up.add_argument(
@@ -193,6 +200,7 @@ def _up(args: argparse.Namespace) -> int:
         tick_ms=args.tick_ms,
         max_seconds=max_seconds,
         revive=args.revive,
+        spawn=args.spawn,
     )
     if outcome.error is not None:
         raise CliError(outcome.error)

@@ -50,9 +50,10 @@ import signal
 import socket
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from ..protocol import AcceptorRecord
 from ..scenario import Network, Scenario, TimelineEvent
@@ -68,6 +69,7 @@ __all__ = [
     "DEFAULT_TICK_MS",
     "Coordinator",
     "DesertOutcome",
+    "Forked",
     "kill_session",
 ]
 
@@ -77,6 +79,8 @@ DEFAULT_TICK_MS = 5
 DEFAULT_MAX_SECONDS = 120.0
 _READY_TIMEOUT = 60.0  # seconds a caravan process may take to read its logbook and say so
 _STOP_GRACE = 2.0  # seconds the caravans get to stop before they are killed
+_REAP_POLL = 0.01  # seconds between two looks at a forked caravan's exit
+_MAX_FD = 65536
 
 
 @dataclass(slots=True)
@@ -86,7 +90,7 @@ class Member:
     name: str
     sock: socket.socket
     incarnation: int = -1
-    proc: asyncio.subprocess.Process | None = None
+    proc: asyncio.subprocess.Process | Forked | None = None
     state: str = "down"  # "starting" | "up" | "down"
     knows: str | None = None
     held: int = 0
@@ -119,9 +123,11 @@ class Coordinator:
         tick_ms: int = DEFAULT_TICK_MS,
         max_seconds: float = DEFAULT_MAX_SECONDS,
         revive: int | None = None,
+        spawn: str = "fork",
         log: IO[str] | None = None,
     ) -> None:
         self.scenario = scenario
+        self.spawn = spawn  # "fork": from this process; "exec": a new interpreter
         self.folder = folder
         self.seed = seed
         self.until = until
@@ -299,6 +305,51 @@ class Coordinator:
         task.add_done_callback(self.tasks.discard)
 
     async def _run_process(self, member: Member, incarnation: int) -> None:
+        proc: asyncio.subprocess.Process | Forked
+        if self.spawn == "fork":
+            proc = await self._fork(member, incarnation)
+        else:
+            proc = await self._exec(member, incarnation)
+        member.proc = proc
+        self.pids.add(proc.pid)
+        assert proc.stdout is not None
+        try:
+            while True:
+                line = await proc.stdout.readline()
+                if not line:
+                    break
+                self._report(member, proc, line)
+            code = await proc.wait()
+        finally:
+            self.pids.discard(proc.pid)
+        if member.proc is proc:
+            self._ended(member, code)
+
+    async def _fork(self, member: Member, incarnation: int) -> Forked:
+        """A caravan process forked from this one: it loads nothing, so it gets up at once."""
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err = os.open(self.folder / f"{member.name}.err", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: it becomes the caravan and never comes back here
+            _become_caravan(
+                member.name, self.folder, incarnation, member.sock.fileno(), in_r, out_w, err
+            )
+        for fd in (in_r, out_w, err):
+            os.close(fd)
+        os.set_blocking(in_w, False)
+        reader = asyncio.StreamReader()
+        loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(out_r, "rb", buffering=0)
+        )
+        return Forked(pid, in_w, reader)
+
+    async def _exec(self, member: Member, incarnation: int) -> asyncio.subprocess.Process:
+        """A caravan process started as a new interpreter: ``desert-paxos caravan``'s program."""
         fd = member.sock.fileno()
         command = [
             sys.executable,
@@ -325,22 +376,11 @@ class Coordinator:
             )
         finally:
             errors.close()
-        member.proc = proc
-        self.pids.add(proc.pid)
-        assert proc.stdout is not None
-        try:
-            while True:
-                line = await proc.stdout.readline()
-                if not line:
-                    break
-                self._report(member, proc, line)
-            code = await proc.wait()
-        finally:
-            self.pids.discard(proc.pid)
-        if member.proc is proc:
-            self._ended(member, code)
+        return proc
 
-    def _report(self, member: Member, proc: asyncio.subprocess.Process, line: bytes) -> None:
+    def _report(
+        self, member: Member, proc: asyncio.subprocess.Process | Forked, line: bytes
+    ) -> None:
         if member.proc is not proc:
             return
         try:
@@ -518,22 +558,18 @@ class Coordinator:
 
     def crash(self, name: str) -> str:
         member = self.members[name]
-        member.revive_at = None
-        if member.state != "up" or member.killing:
+        if member.state != "up" or member.killing:  # down, or getting up: not yet on its feet
             self._note(name, f"{name} has already collapsed")
-            if member.state == "starting" and member.proc is not None:
-                self._task(self._kill(member, tell=False))  # getting up: it stays down
-                return f"{name} was getting up; it stays down"
             return f"{name} has already collapsed"
-        self._task(self._kill(member, tell=True))
+        member.killing = True  # from now on: a recovery waits for the collapse to be over
+        self._task(self._kill(member))
         return f"{name} collapses (SIGKILL)"
 
-    async def _kill(self, member: Member, *, tell: bool) -> None:
+    async def _kill(self, member: Member) -> None:
         proc = member.proc
         if proc is None:
             return
         member.killing = True
-        member.state = "down" if not tell else member.state
         try:
             kill_session(proc.pid)
             await proc.wait()
@@ -542,28 +578,32 @@ class Coordinator:
         if member.proc is proc:
             member.proc = None
             member.state, member.knows, member.held = "down", None, 0
-            if member.ready is not None and not member.ready.done():
-                member.ready.cancel()
-            if tell:
-                member.crashes += 1
-                self._tell({"kind": "crash", "node": member.name})
+            member.crashes += 1
+            self._tell({"kind": "crash", "node": member.name})
 
     def recover(self, name: str) -> str:
         member = self.members[name]
-        member.revive_at = None
-        if member.state != "down" or member.killing:
+        if member.state == "starting":
+            return f"{name} is already getting up"
+        if member.killing:  # its collapse is under way: it gets up as soon as it is down
+            member.revive_at = self._tick()
+            return f"{name} gets up from its logbook once its collapse is over"
+        if member.state != "down":
             self._note(name, f"{name} is already on its feet")
-            return f"{name} is already on its feet (or getting up)"
+            return f"{name} is already on its feet"
+        member.revive_at = None
         self._spawn(member)
         return f"{name} is getting up from its logbook"
 
     def _revive_due(self) -> None:
         now = self._tick()
         for member in self.members.values():
-            if member.revive_at is not None and member.revive_at <= now:
+            due = member.revive_at is not None and member.revive_at <= now
+            if due and member.state == "down" and not member.killing:
                 member.revive_at = None
-                if member.state == "down" and not member.killing:
-                    self._spawn(member)
+                self._spawn(member)
+            elif due and member.state != "down" and not member.killing:
+                member.revive_at = None  # on its feet, or getting up, already
 
     def status(self) -> str:
         lines = [f"t={self._tick()} ({self.scenario.name}, tick {self.tick_ms} ms)"]
@@ -625,6 +665,74 @@ class Coordinator:
                     return False, f"unknown caravan {word!r} (caravans: {', '.join(self.names)})"
                 return True, self.crash(name) if cmd == "crash" else self.recover(name)
         return False, f"unknown command {cmd!r} with {len(args)} argument(s)"
+
+
+class _PipeWriter:
+    """The write end of a forked caravan's standard input (commands are a few bytes)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def write(self, data: bytes) -> None:
+        if self.fd >= 0:
+            os.write(self.fd, data)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class Forked:
+    """A caravan process forked by the coordinator, seen as an asyncio subprocess is."""
+
+    def __init__(self, pid: int, stdin: int, stdout: asyncio.StreamReader) -> None:
+        self.pid = pid
+        self.stdin = _PipeWriter(stdin)
+        self.stdout = stdout
+        self.returncode: int | None = None
+
+    async def wait(self) -> int:
+        """The exit code (minus the signal that killed it), once the process is gone."""
+        while self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped by another waiter
+                await asyncio.sleep(_REAP_POLL)
+                continue
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                self.stdin.close()
+                break
+            await asyncio.sleep(_REAP_POLL)
+        return self.returncode
+
+
+def _become_caravan(
+    name: str, folder: Path, incarnation: int, sock: int, stdin: int, stdout: int, stderr: int
+) -> NoReturn:
+    """In a forked child: drop the coordinator's world and run the caravan's program."""
+    code = 70
+    try:
+        os.setsid()
+        signal.set_wakeup_fd(-1)  # the coordinator's loop's, not ours
+        for number in (signal.SIGTERM, signal.SIGCHLD):
+            signal.signal(number, signal.SIG_DFL)
+        os.dup2(stdin, 0)
+        os.dup2(stdout, 1)
+        os.dup2(stderr, 2)
+        os.closerange(3, sock)  # every other descriptor of the coordinator's
+        os.closerange(sock + 1, _MAX_FD)
+        from ._node import caravan_main
+
+        code = caravan_main(name, str(folder), incarnation, sock)
+    except BaseException:  # told on stderr, and the child ends here whatever
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(code)
 
 
 def kill_session(pid: int) -> None:

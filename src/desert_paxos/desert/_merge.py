@@ -171,24 +171,25 @@ def _untold_drops(
     """Drops for the riders sent and never delivered nor dropped by anyone."""
     sends: dict[int, tuple[int, dict[str, Any]]] = {}
     judged: set[int] = set()
-    crashes: dict[str, list[int]] = {}
-    for ns, _, _, event in items:
+    # Each caravan's collapses and recoveries, in order: (ns, True for a collapse).
+    turns: dict[str, list[tuple[int, bool]]] = {}
+    for ns, _, _, event in sorted(items, key=lambda item: item[0]):
         kind = event["kind"]
         if kind == "send":
             sends[event["id"]] = (ns, event)
         elif kind in ("deliver", "drop"):
             judged.add(event["id"])
-        elif kind == "crash":
-            crashes.setdefault(str(event.get("node")), []).append(ns)
+        elif kind in ("crash", "recover"):
+            turns.setdefault(str(event.get("node")), []).append((ns, kind == "crash"))
     out: list[tuple[int, int, int, dict[str, Any]]] = []
     last_part = 1 << 20  # after every real part on a tie
     for rider, (sent_ns, send) in sends.items():
         if rider in judged:
             continue
         arrive_ns = max(sent_ns + 1, clock.ns(int(send["arrive"])))
-        collapsed = [c for c in crashes.get(str(send["dst"]), []) if c >= sent_ns]
-        if collapsed:
-            ns, reason = max(arrive_ns, collapsed[0] + 1), "crashed"
+        down_at = _collapsed_by(turns.get(str(send["dst"]), []), sent_ns, arrive_ns)
+        if down_at is not None:
+            ns, reason = max(arrive_ns, down_at + 1), "crashed"
         else:
             ns, reason = arrive_ns, "loss"
         if ns > end_ns:
@@ -197,6 +198,20 @@ def _untold_drops(
         event = drop_event(rider, send["src"], send["dst"], msg, reason)
         out.append((ns, last_part, rider, event))
     return out
+
+
+def _collapsed_by(turns: list[tuple[int, bool]], sent_ns: int, arrive_ns: int) -> int | None:
+    """When the receiver of a rider was down: at the rider's arrival (since that collapse), or
+    else the first collapse after the rider was sent (it died holding it: a busy receiver may
+    judge a rider a little after its arrival). None if it never was."""
+    down: int | None = None
+    for ns, collapse in turns:
+        if ns > arrive_ns:
+            break
+        down = ns if collapse else None
+    if down is not None:
+        return down
+    return next((ns for ns, collapse in turns if collapse and ns >= sent_ns), None)
 
 
 def _record(event: dict[str, Any]) -> AcceptorRecord:

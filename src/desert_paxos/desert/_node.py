@@ -31,10 +31,11 @@ ends when told to stop, when its standard input closes, or when the
 coordinator's process is gone (checked every 100 ms), so it never outlives the
 desert it belongs to.
 
-For tests only: ``DESERT_PAXOS_TEST_KILL_AFTER_PERSIST=P`` makes the process
-``SIGKILL`` itself, with probability ``P``, right after a logbook write is
-durable and told, before the next effect (the reply) is applied: the exact
-moment a logbook must already hold what the reply will say.
+For tests only: ``DESERT_PAXOS_TEST_KILL_AFTER_PERSIST=P`` (or ``P,TICK``: only
+before tick ``TICK``) makes the process ``SIGKILL`` itself, with probability
+``P``, right after a logbook write is durable and told, before the next effect
+(the reply) is applied: the exact moment a logbook must already hold what the
+reply will say.
 """
 
 from __future__ import annotations
@@ -94,13 +95,16 @@ def logbook_path(folder: Path, name: str) -> Path:
     return folder / f"{name}.logbook"
 
 
-def _kill_chance() -> float:
+def _kill_chance() -> tuple[float, int | None]:
+    """The test hook's ``P`` (or ``P,TICK``: only before tick ``TICK``); (0, None) when unset."""
     raw = os.environ.get(KILL_AFTER_PERSIST, "")
+    chance_text, _, until_text = raw.partition(",")
     try:
-        chance = float(raw) if raw else 0.0
+        chance = float(chance_text) if chance_text else 0.0
+        until = int(until_text) if until_text else None
     except ValueError:
-        return 0.0
-    return chance if 0.0 < chance <= 1.0 else 0.0
+        return 0.0, None
+    return (chance if 0.0 < chance <= 1.0 else 0.0), until
 
 
 class CaravanProcess:
@@ -125,7 +129,7 @@ class CaravanProcess:
         tag = f"desert-paxos/{setup.seed}/{name}/{incarnation}"
         self.rng = random.Random(tag)  # timers and riders' fates: this caravan's draws only
         self.kill_rng = random.Random("kill/" + tag)  # the test hook's, apart from the desert's
-        self.kill_chance = _kill_chance()
+        self.kill_chance, self.kill_until = _kill_chance()
         self.part = PartWriter(part_path(folder, name), None)
         self.clock: Clock | None = None
         self.transport: RiderTransport | None = None
@@ -245,6 +249,11 @@ class CaravanProcess:
         self.tell(BUILDERS[TIMER_FIRE](self.name, name))
         self.apply(self.caravan.on_timer(name))
 
+    def _kill_now(self, clock: Clock) -> bool:
+        if self.kill_until is not None and clock.tick() >= self.kill_until:
+            return False
+        return self.kill_rng.random() < self.kill_chance
+
     def apply(self, effects: list[Effect]) -> None:
         """Apply ``effects`` in order; each is done (a logbook write durable) before the next."""
         transport, clock = self.transport, self.clock
@@ -259,10 +268,9 @@ class CaravanProcess:
                     except LogbookError as exc:  # a promise it cannot write down, it must not make
                         _die(f"desert-paxos caravan {self.name}: {exc}", 2)
                     self.tell(persist_event(self.name, record))
-                    if self.kill_chance and self.kill_rng.random() < self.kill_chance:
-                        os.kill(
-                            os.getpid(), signal.SIGKILL
-                        )  # test hook: after the write, before the reply
+                    if self.kill_chance and self._kill_now(clock):
+                        # the test hook: after the write, before the reply
+                        os.kill(os.getpid(), signal.SIGKILL)
                 case SetTimer(name=name, low=low, high=high):
                     delay = low if high <= low else low + int(self.rng.random() * (high - low + 1))
                     fire = clock.tick() + delay

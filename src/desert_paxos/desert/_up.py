@@ -59,6 +59,7 @@ def desert_up(
     tick_ms: int,
     max_seconds: float,
     revive: int | None = None,
+    spawn: str = "fork",
     log: IO[str] | None = None,
 ) -> DesertOutcome:
     """Run ``scenario`` as real processes in ``folder``; every process is stopped on return."""
@@ -70,6 +71,7 @@ def desert_up(
         tick_ms=tick_ms,
         max_seconds=max_seconds,
         revive=revive,
+        spawn=spawn,
         log=log,
     )
     try:
