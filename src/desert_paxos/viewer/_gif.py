@@ -37,6 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import output_binary
 from ..narrate import event_level, fmt_ballot, story_voice
+from ..narrate._voices import (
+    _CARRIES as RIDER_WORDS,
+)  # what each rider carries, in the glossary's words
 from ..trace import incomplete_note, summarize_trace
 from ._model import Majority, RunModel, StateFold, build_model
 
@@ -146,16 +149,6 @@ _ASCII = {
     "…": "...",
     "⛺": "",
     "★": "*",
-}
-# The riders' colours, named as the glossary names the messages they carry.
-_WORDS = {
-    "prepare": "call for promises",
-    "promise": "promise",
-    "accept": "call for votes",
-    "accepted": "vote",
-    "nack": "refusal",
-    "decided": "news of the campsite",
-    "inquire": "inquiry",
 }
 
 
@@ -485,7 +478,7 @@ class _Painter:
         """The riders' colours in the glossary's words, on two rows, and the majority's ring."""
         x, y = 14, _LEGEND_Y
         for kind, colour in _COLOURS.items():
-            word = _WORDS[kind]
+            word = RIDER_WORDS[kind]
             width = 18 + int(draw.textlength(word, font=self.small)) + 6
             if x + width > WIDTH - 10:
                 x, y = 14, y + 15

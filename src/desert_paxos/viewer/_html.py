@@ -25,6 +25,7 @@ from typing import Any
 
 from .._files import write_output
 from ..narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_voice
+from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..trace import incomplete_note, summarize_trace
 from ._model import LANE_MARKS, CaravanState, RunModel, build_model, promise_text, vote_text
 
@@ -152,6 +153,7 @@ def model_data(model: RunModel) -> dict[str, Any]:
         "noteMarks": [i for i, e in enumerate(events) if e.get("kind") == "note" and e.get("text")],
         "quorumSizes": _quorum_sizes(quorums, len(model.caravans)),
         "glossary": [[w.story, w.paxos, w.means] for w in GLOSSARY.values()],
+        "riderWords": dict(RIDER_WORDS),  # what each rider carries, as the story voice says it
     }
 
 

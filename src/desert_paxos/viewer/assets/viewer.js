@@ -28,17 +28,19 @@ function mountDesertViewer(D, opts) {
     loss: "lost in the dunes", sandstorm: "a sandstorm stands in the way",
     crashed: "its caravan has collapsed", hand: "taken off the sand by hand",
   };
-  // Each message type in the glossary's words: the name on the filters, and what the rider says.
-  const TYPE_WORDS = {
-    prepare: ["call for promises", "will you promise to follow my banner? (prepare)"],
-    promise: ["promise", "I follow your banner, and tell any vote I cast (promise)"],
-    accept: ["call for votes", "will you vote for this campsite under my banner? (accept)"],
-    accepted: ["vote", "I vote for that campsite under your banner (accepted)"],
-    nack: ["refusal", "I promised a higher banner (nack)"],
-    decided: ["news of the campsite", "the campsite is chosen: now you know it (decided)"],
-    inquire: ["inquiry", "has a campsite been chosen? (inquire)"],
-    other: ["other", "any other rider"],
+  // Each message type: its name on the filters and the legend (the story voice's own words, from
+  // the page's data), and what the rider says.
+  const TYPE_SAYS = {
+    prepare: "will you promise to follow my banner? (prepare)",
+    promise: "I follow your banner, and tell any vote I cast (promise)",
+    accept: "will you vote for this campsite under my banner? (accept)",
+    accepted: "I vote for that campsite under your banner (accepted)",
+    nack: "I promised a higher banner (nack)",
+    decided: "the campsite is chosen: now you know it (decided)",
+    inquire: "has a campsite been chosen? (inquire)",
+    other: "any other rider",
   };
+  const TYPE_WORDS = Object.fromEntries(Object.entries(TYPE_SAYS).map(([ty, says]) => [ty, [D.riderWords[ty] || ty, says]]));
   const BUBBLES = [["#faeed4", "#966e3c"], ["#d8e6f2", "#466e96"], ["#f3dae8", "#964678"], ["#e0efce", "#50823c"]];
   const STORM_TINTS = ["#f1c27d55", "#8fb3d955", "#d98fc455", "#b7d98f55"];
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
