@@ -72,7 +72,9 @@ def up(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPro
 
 
 def test_five_real_caravans_decide_the_calm_day(desert_dir: Path) -> None:
-    done = up("--dir", str(desert_dir), "--max-seconds", "100")
+    # --spawn exec: each caravan a new interpreter running `desert-paxos caravan` (the other
+    # tests here fork them from the coordinator, the default)
+    done = up("--dir", str(desert_dir), "--max-seconds", "100", "--spawn", "exec")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Decision: Oasis of Siwa" in done.stdout and "5 of 5 caravans know it" in done.stdout
     assert "(quiet)" in done.stdout and "Expectation met" in done.stdout
