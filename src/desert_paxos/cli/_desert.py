@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..narrate import LEVELS
 from ._common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -82,7 +83,7 @@ def register(subparsers: Any) -> None:
     )
     up.add_argument(
         "--log-level",
-        choices=["quiet", "info", "debug", "trace"],
+        choices=list(LEVELS),
         default="quiet",
         help="tell the merged trace at this level (default quiet: the summary)",
     )
