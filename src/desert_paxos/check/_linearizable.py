@@ -22,7 +22,11 @@ no order exists: the history is not linearizable.
 Lowe's memoisation makes this fast on real histories: every (set of placed
 operations, model state) pair the search reaches is remembered, the set as a
 bitmask. Two paths that placed the same operations and left the same state
-have the same future, so the second is cut at once.
+have the same future, so the second is cut at once. One more cut keeps many
+concurrent reads from multiplying the placed sets: an operation that changes
+nothing (a read, a failed cas) and fits the current state is placed at once,
+with no other choice tried in its stead, since any order going on from here
+could have it at this point.
 
 P-compositionality (Herlihy & Wing's locality): a history over independent keys
 is linearizable exactly when each key's sub-history is. The ``kv`` model checks
@@ -593,16 +597,85 @@ def _search(
     remaining = sum(1 for op in live if op.ret is not None)
     state = initial
     placed = 0  # bitmask of placed operations
-    stack: list[int] = []  # call entries placed, in order
+    stack: list[int] = []  # the invocation entries placed, in order
     saved: list[int] = []  # the state before each
+    forced: list[bool] = []  # placed by the rule for operations that change nothing
     seen: set[tuple[int, int]] = set()
     best_time, best_len, best_stack, blocked = -1, -1, [], -1
     steps = 0
+
+    def place(e: int, new: int, memo: tuple[int, int], free: bool) -> None:
+        """Place the operation of invocation ``e``: lift it, then its completion."""
+        nonlocal state, placed, remaining
+        if len(seen) >= max_states:
+            raise _Stop("states")
+        seen.add(memo)
+        stack.append(e)
+        saved.append(state)
+        forced.append(not free)
+        state, placed = new, memo[0]
+        for x in (e, match[e]):
+            if x >= 0:
+                before, after = prv[x], nxt[x]
+                nxt[before] = after
+                if after >= 0:
+                    prv[after] = before
+        if match[e] >= 0:
+            remaining -= 1
+
+    def backtrack() -> int | None:
+        """Undo placements back to the last free choice; the entry to try after it
+        (None: no choice is left)."""
+        nonlocal state, placed, remaining
+        while stack:
+            e = stack.pop()
+            state = saved.pop()
+            placed ^= bit[entry_op[e]]
+            for x in (match[e], e):  # in the reverse order of lifting
+                if x >= 0:
+                    nxt[prv[x]] = x
+                    if nxt[x] >= 0:
+                        prv[nxt[x]] = x
+            if match[e] >= 0:
+                remaining += 1
+            if not forced.pop():
+                return nxt[e]
+        return None
+
     entry = nxt[head]
+    settle = True
     while remaining:
         steps += 1
         if deadline is not None and not steps % _CHECK_CLOCK_EVERY and clock() > deadline:
             raise _Stop("time")
+        if settle:
+            # An operation that changes nothing (a read, a failed cas) and fits the state now
+            # is placed at once, with no other choice tried in its stead: in any order that
+            # goes on from here it could be moved to this point (every operation that had to
+            # come before it is placed already). If that leads nowhere, neither does the
+            # prefix before it, so backtracking goes straight past it.
+            settle, dead = False, False
+            e = nxt[head]
+            while e >= 0 and is_call[e] and remaining:
+                o = entry_op[e]
+                k = kind[o]
+                if (k == _READ and state == arg_a[o]) or (k == _CAS_FAIL and state != arg_a[o]):
+                    memo = (placed | bit[o], state)
+                    if memo in seen:  # tried before, and it led nowhere
+                        dead = True
+                        break
+                    place(e, state, memo, free=False)
+                    e = nxt[head]
+                else:
+                    e = nxt[e]
+            if not dead:
+                entry = nxt[head]
+                continue
+            after = backtrack()
+            if after is None:
+                break
+            entry = after
+            continue
         if is_call[entry]:
             o = entry_op[entry]
             k = kind[o]
@@ -615,69 +688,32 @@ def _search(
             else:
                 ok, new = state != arg_a[o], state
             if ok:
-                now = placed | bit[o]
-                memo = (now, new)
+                memo = (placed | bit[o], new)
                 if memo not in seen:
-                    if len(seen) >= max_states:
-                        raise _Stop("states")
-                    seen.add(memo)
-                    stack.append(entry)
-                    saved.append(state)
-                    state, placed = new, now
-                    # lift the invocation, then its completion
-                    before, after = prv[entry], nxt[entry]
-                    nxt[before] = after
-                    if after >= 0:
-                        prv[after] = before
-                    done = match[entry]
-                    if done >= 0:
-                        before, after = prv[done], nxt[done]
-                        nxt[before] = after
-                        if after >= 0:
-                            prv[after] = before
-                        remaining -= 1
-                    entry = nxt[head]
+                    place(entry, new, memo, free=True)
+                    settle = True
                     continue
             entry = nxt[entry]
             continue
         # A completion whose operation is not placed: it cannot be, after this prefix.
-        time_here = entry_time[entry]
-        if time_here > best_time or (time_here == best_time and len(stack) > best_len):
-            best_time, best_len, best_stack = time_here, len(stack), stack.copy()
+        here = entry_time[entry]
+        if here > best_time or (here == best_time and len(stack) > best_len):
+            best_time, best_len, best_stack = here, len(stack), stack.copy()
             blocked = entry_op[entry]
-        if not stack:
-            return KeyResult(
-                key,
-                "not linearizable",
-                tuple(o.index for o in ops),
-                tuple(live[entry_op[e]].index for e in best_stack),
-                live[blocked].index,
-                len(seen),
-                steps,
-            )
-        entry = stack.pop()
-        state = saved.pop()
-        placed ^= bit[entry_op[entry]]
-        # unlift in the reverse order: the completion, then the invocation
-        done = match[entry]
-        if done >= 0:
-            nxt[prv[done]] = done
-            if nxt[done] >= 0:
-                prv[nxt[done]] = done
-            remaining += 1
-        nxt[prv[entry]] = entry
-        if nxt[entry] >= 0:
-            prv[nxt[entry]] = entry
-        entry = nxt[entry]
-    return KeyResult(
-        key,
-        "linearizable",
-        tuple(o.index for o in ops),
-        tuple(live[entry_op[e]].index for e in stack),
-        None,
-        len(seen),
-        steps,
-    )
+        after = backtrack()
+        if after is None:
+            break
+        entry = after
+    indices = tuple(o.index for o in ops)
+    if remaining:
+        if blocked < 0:  # every path ended at a placement tried before: the first completion
+            blocked = next(entry_op[e] for e in range(size) if not is_call[e])
+        order = tuple(live[entry_op[e]].index for e in best_stack)
+        return KeyResult(
+            key, "not linearizable", indices, order, live[blocked].index, len(seen), steps
+        )
+    order = tuple(live[entry_op[e]].index for e in stack)
+    return KeyResult(key, "linearizable", indices, order, None, len(seen), steps)
 
 
 # -- telling -------------------------------------------------------------------------------
