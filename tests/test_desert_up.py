@@ -108,6 +108,13 @@ def test_commands_without_a_running_desert_say_so(tmp_path: Path) -> None:
     assert done.returncode == 2 and "no desert is running" in done.stderr
 
 
+def ctl(folder: Path, *args: str) -> str:
+    """A control command that must succeed; its answer."""
+    done = cli("desert", *args, "--dir", str(folder))
+    assert done.returncode == 0, f"desert {' '.join(args)}: {done.stdout}{done.stderr}"
+    return done.stdout
+
+
 def _wait_for(path: Path, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while not path.exists():
@@ -161,19 +168,18 @@ def test_a_running_desert_obeys_its_control_commands(tmp_path: Path, desert_dir:
         )
         bad = cli("desert", "crash", "Bob", "--dir", str(desert_dir))
         assert bad.returncode == 2 and "unknown caravan 'Bob'" in bad.stderr
-        assert cli("desert", "crash", "Itri", "--dir", str(desert_dir)).returncode == 0
+        ctl(desert_dir, "crash", "Itri")
         deadline = time.monotonic() + 30
         while "Itri: down" not in cli("desert", "status", "--dir", str(desert_dir)).stdout:
             assert time.monotonic() < deadline, "Itri never went down"
             time.sleep(0.1)
-        assert cli("desert", "recover", "Itri", "--dir", str(desert_dir)).returncode == 0
+        ctl(desert_dir, "recover", "Itri")
         deadline = time.monotonic() + 60
         while "Itri: up (pid" not in cli("desert", "status", "--dir", str(desert_dir)).stdout:
             assert time.monotonic() < deadline, "Itri never got up"
             time.sleep(0.1)
-        assert cli("desert", "calm", "--dir", str(desert_dir)).returncode == 0
-        down = cli("desert", "down", "--dir", str(desert_dir))
-        assert down.returncode == 0
+        ctl(desert_dir, "calm")
+        ctl(desert_dir, "down")
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -213,13 +219,13 @@ def test_a_corrupt_logbook_stops_the_desert_with_its_name(tmp_path: Path, desert
     proc = _start(_long_desert(tmp_path), desert_dir)
     try:
         _wait_for(desert_dir / "control.json")
-        assert cli("desert", "crash", "Itri", "--dir", str(desert_dir)).returncode == 0
+        ctl(desert_dir, "crash", "Itri")
         deadline = time.monotonic() + 30
         while "Itri: down" not in cli("desert", "status", "--dir", str(desert_dir)).stdout:
             assert time.monotonic() < deadline, "Itri never went down"
             time.sleep(0.1)
         (desert_dir / "Itri.logbook").write_text("{garbage", encoding="utf-8")
-        assert cli("desert", "recover", "Itri", "--dir", str(desert_dir)).returncode == 0
+        ctl(desert_dir, "recover", "Itri")
         out, err = proc.communicate(timeout=90)
     finally:
         if proc.poll() is None:
