@@ -48,8 +48,6 @@ from typing import Any
 
 from ..check import SafetyMonitor, Violation
 from ..protocol import (
-    EMPTY_RECORD,
-    Accept,
     AcceptorRecord,
     Adopt,
     CancelTimer,
@@ -59,11 +57,11 @@ from ..protocol import (
     Effect,
     Message,
     Persist,
-    Prepare,
     Send,
     SetTimer,
 )
 from ..scenario import Delay, Network, NetworkChange, Scenario, TimelineEvent
+from ._engine import Engine, engine_for
 from ._events import (
     BUILDERS,
     DECIDE,
@@ -76,9 +74,6 @@ from ._events import (
     TIMER_SET,
     SimTraceWriter,
     adopt_event,
-    chosen_event,
-    header_event,
-    record_fields,
 )
 
 __all__ = ["Observer", "RunResult", "Simulation", "Stats"]
@@ -87,9 +82,6 @@ Observer = Callable[[dict[str, Any]], None]
 
 # Heap entry kinds.
 DELIVER, LOSE, TIMER, SCRIPT = 0, 1, 2, 3
-
-# Messages after which an acceptor's promise may have moved (checked by the monitor).
-_PROMISE_MOVERS = (Prepare, Accept)
 
 
 @dataclass(slots=True)
@@ -175,14 +167,20 @@ class Simulation:
         self.seed = scenario.seed if seed is None else seed
         self.until = scenario.until if until is None else until
         self.rng = random.Random(self.seed)
+        # The protocol the caravans speak (see ``_engine``): single-decree Paxos or the journey.
+        self.engine: Engine = engine_for(scenario)
         self.config: Config = scenario.config()
+        self.protocol_config: Any = self.engine.configure(scenario)
         self.names: tuple[str, ...] = self.config.caravans
+        # Every node riders travel between: the caravans, then the journey's travellers.
+        self.nodes: tuple[str, ...] = self.names + self.engine.travellers(scenario)
         self.observers: list[Observer] = list(observers or [])
         self.now = 0
         self.heap: list[tuple[int, int, int, Any, Any, Any, Any]] = []
         self._seq = 0  # heap tie-breaker
         self.event_seq = 0  # trace seq of the last event told
         self.next_msg_id = 0
+        # The caravans (None: collapsed), then any other nodes the engine adds (travellers).
         self.caravans: dict[str, Caravan | None] = {}
         self.disk: dict[str, AcceptorRecord] = {}
         self.timer_gen: dict[tuple[str, str], int] = {}
@@ -192,7 +190,7 @@ class Simulation:
         self.script: list[tuple[str, TimelineEvent | tuple[str, str]]] = []
         self.script_pending = 0
         self.stats = Stats()
-        self.monitor = SafetyMonitor(self.config.phase2_quorum, self.names)
+        self.monitor: SafetyMonitor = self.engine.monitor(self.protocol_config, self.names)
         self.violation: Violation | None = None
         self.end_reason: str | None = None
         self.decided_at: int | None = None
@@ -201,11 +199,13 @@ class Simulation:
         self.network: Network = scenario.network  # changed mid-run by "network" events
         self._links = self._build_links()
         self._started = False
+        if not self.engine.fast_trace:  # the hand-written trace lines are single-decree's
+            self._tell = self._tell_dicts  # type: ignore[method-assign]
 
     # -- setup ----------------------------------------------------------------
 
     def _build_links(self) -> dict[tuple[str, str], _Link]:
-        return _link_table(self.network, self.names)
+        return _link_table(self.network, self.nodes)
 
     def start(self) -> None:
         """Wake every caravan and lay the desert's script on the heap (idempotent)."""
@@ -223,11 +223,15 @@ class Simulation:
         items.sort(key=lambda item: (item[0], item[1]))
         for at, _, kind, payload in items:
             self.schedule_script(at, kind, payload)
+        engine = self.engine
         for name in self.names:
-            self.disk[name] = EMPTY_RECORD
-            caravan = Caravan(self.config, name)
+            self.disk[name] = record = engine.empty_record()
+            caravan = engine.caravan(self.protocol_config, name, record)
             self.caravans[name] = caravan
             self._apply(name, caravan.on_start())
+        for name, node in engine.others(self).items():
+            self.caravans[name] = node
+            self._apply(name, node.on_start())
 
     def schedule_script(self, at: int, kind: str, payload: TimelineEvent | tuple[str, str]) -> None:
         """Queue a desert event or proposal; same-tick items run in the order queued."""
@@ -267,14 +271,18 @@ class Simulation:
                 event["t"] = t
             observer(event)
 
+    def _tell_dicts(self, kind: int, *fields: Any) -> None:
+        """``_tell`` for an engine without hand-written lines: one dictionary for everyone."""
+        self._emit(self.engine.event(kind, fields))
+
     def _emit_header(self) -> None:
         header: dict[str, Any] | None = None
         for observer in self.observers:
-            if type(observer) is SimTraceWriter:
+            if type(observer) is SimTraceWriter and self.engine.fast_trace:
                 observer.header(self.scenario, self.seed, self.until, self.config)
                 continue
             if header is None:
-                header = header_event(self.scenario, self.seed, self.until, self.config)
+                header = self.engine.header(self)
             observer(header)
 
     # -- running ----------------------------------------------------------------
@@ -316,6 +324,7 @@ class Simulation:
         """
         heap = self.heap
         pop = heapq.heappop
+        movers = self.engine.promise_movers  # messages after which a promise may have moved
         until = self.until
         caravans = self.caravans
         stats = self.stats
@@ -344,7 +353,7 @@ class Simulation:
                     if self.observers:
                         self._tell(DELIVERY, msg_id, src, dst, msg)
                     effects = caravan.on_message(src, msg)
-                    if isinstance(msg, _PROMISE_MOVERS):
+                    if isinstance(msg, movers):
                         problem = monitor.on_promise(t, dst, caravan.acceptor.promised)
                         if problem is not None and self.violation is None:
                             self._violate(problem)
@@ -397,13 +406,8 @@ class Simulation:
         )
 
     def _settled(self) -> bool:
-        """Nothing can change any more: everyone alive knows, or no quorum is alive to decide."""
-        live = [c for c in self.caravans.values() if c is not None]
-        knowing = sum(1 for c in live if c.learner.decided is not None)
-        if knowing == len(live):
-            return True
-        needed = max(self.config.phase1_quorum, self.config.phase2_quorum)
-        return knowing == 0 and len(live) < needed
+        """Nothing can change any more (the engine says when: see ``_engine``)."""
+        return self.engine.settled(self)
 
     def _finish(self, reason: str) -> None:
         if self.end_reason is not None:
@@ -411,6 +415,7 @@ class Simulation:
         self.end_reason = reason
         if reason == "until":
             self.now = self.until
+        self.engine.finish(self)
         if self.observers:
             self._emit(self.end_summary())
 
@@ -428,14 +433,11 @@ class Simulation:
             "delivered": self.stats.delivered,
             "dropped": dict(sorted(self.stats.dropped.items())),
             "duplicated": self.stats.duplicated,
+            **self.engine.end_fields(self),
         }
 
     def result(self) -> RunResult:
-        decisions = {
-            name: c.learner.decided.value
-            for name, c in self.caravans.items()
-            if c is not None and c.learner.decided is not None
-        }
+        decisions = self.engine.decisions(self)
         values = list(self.monitor.decisions.values())
         return RunResult(
             scenario=self.scenario.name,
@@ -448,7 +450,7 @@ class Simulation:
             violation=self.violation,
             stats=self.stats,
             events=self.events_processed,
-            alive={name: c is not None for name, c in self.caravans.items()},
+            alive={name: self.caravans.get(name) is not None for name in self.names},
         )
 
     # -- events -----------------------------------------------------------------
@@ -515,7 +517,7 @@ class Simulation:
 
     def sandstorm(self, groups: tuple[tuple[str, ...], ...]) -> None:
         named = {name for group in groups for name in group}
-        rest = tuple(name for name in self.names if name not in named)
+        rest = tuple(name for name in self.nodes if name not in named)
         full = [tuple(g) for g in groups if g]
         if rest:
             full.append(rest)
@@ -543,11 +545,11 @@ class Simulation:
         if self.caravans.get(node) is not None:
             self._note(node, f"{node} is already on its feet")
             return
-        caravan = Caravan(self.config, node, self.disk[node])
+        caravan = self.engine.caravan(self.protocol_config, node, self.disk[node])
         self.caravans[node] = caravan
         if self.observers:
             record = self.disk[node]
-            self._emit({"kind": "recover", "node": node, **record_fields(record)})
+            self._emit({"kind": "recover", "node": node, **self.engine.record_fields(record)})
         problem = self.monitor.on_promise(self.now, node, caravan.acceptor.promised)
         if problem is not None and self.violation is None:
             self._violate(problem)
@@ -621,6 +623,8 @@ class Simulation:
             case Adopt():
                 if self.observers:
                     self._emit(adopt_event(node, effect))
+            case _:
+                self.engine.apply(self, node, effect)
 
     def _persist(self, node: str, record: AcceptorRecord) -> None:
         self.disk[node] = record
@@ -629,7 +633,7 @@ class Simulation:
         monitor = self.monitor
         problem = monitor.on_persist(self.now, node, record)
         if monitor.just_chosen is not None and self.observers:
-            self._emit(chosen_event(*monitor.just_chosen))
+            self._emit(self.engine.chosen_event(monitor.just_chosen))
         if problem is not None and self.violation is None:
             self._violate(problem)
 
