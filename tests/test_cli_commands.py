@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desert_paxos.scenario import BUILTIN_NAMES, load_builtin
+from desert_paxos.scenario import BUILTIN_NAMES, JOURNEY_NAMES, load_builtin
 
 from .test_cli_bad_input import cli
 
@@ -125,7 +125,7 @@ def test_seed_and_until_override(tmp_path: Path) -> None:
 
 def test_scenarios_lists_one_line_each() -> None:
     out = cli("scenarios").stdout.splitlines()
-    assert [line.split()[0] for line in out] == list(BUILTIN_NAMES)
+    assert [line.split()[0] for line in out] == list(BUILTIN_NAMES + JOURNEY_NAMES)
     assert all(len(line.split(maxsplit=1)[1]) > 20 for line in out)
 
 

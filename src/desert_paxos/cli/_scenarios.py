@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..scenario import BUILTIN_NAMES, load_builtin
+from ..scenario import BUILTIN_NAMES, JOURNEY_NAMES, load_builtin
 from ._common import add_subcommand
 
 __all__ = ["register"]
@@ -28,8 +28,9 @@ def first_sentence(text: str) -> str:
 
 
 def _main(args: argparse.Namespace) -> int:
-    width = max(len(n) for n in BUILTIN_NAMES)
-    for name in BUILTIN_NAMES:
+    names = BUILTIN_NAMES + JOURNEY_NAMES  # the one-campsite days, then the long journeys
+    width = max(len(n) for n in names)
+    for name in names:
         if args.names:
             print(name)
             continue

@@ -1,6 +1,6 @@
 """Scenarios: what the desert does in one run, from JSON or TOML files or the built-in library."""
 
-from ._library import BUILTIN_NAMES, builtin_path, load_builtin, resolve_scenario
+from ._library import BUILTIN_NAMES, JOURNEY_NAMES, builtin_path, load_builtin, resolve_scenario
 from ._load import ScenarioError, load_scenario_file, parse_scenario_text, scenario_from_data
 from ._model import (
     Delay,
@@ -16,6 +16,7 @@ from ._model import (
 
 __all__ = [
     "BUILTIN_NAMES",
+    "JOURNEY_NAMES",
     "Delay",
     "Expectation",
     "Link",

@@ -24,6 +24,8 @@ from .._untrusted import (
     read_file,
 )
 from ..protocol import DEFAULT_CARAVANS, VARIANTS
+from ..protocol.multi import JOURNEY_VARIANTS
+from ._journey import PROTOCOLS, journey_from_data
 from ._model import (
     DEFAULT_UNTIL,
     Delay,
@@ -436,7 +438,10 @@ def _sandstorm(
     return tuple(groups) if ok else None
 
 
-def _timeline(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[TimelineEvent, ...]:
+def _timeline(
+    v: _Validator, data: object, caravans: tuple[str, ...], travellers: tuple[str, ...] = ()
+) -> tuple[TimelineEvent, ...]:
+    """The desert's events; a journey's sandstorm may also name ``travellers``."""
     if not isinstance(data, list):
         v.fail("timeline", f"expected a list of events, got {_kind(data)}")
         return ()
@@ -459,7 +464,7 @@ def _timeline(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[T
         kpath = _join(path, kind)
         match kind:
             case "sandstorm":
-                groups = _sandstorm(v, d[kind], kpath, caravans)
+                groups = _sandstorm(v, d[kind], kpath, caravans + travellers)
                 if at is not None and groups is not None:
                     out.append(TimelineEvent(at=at, kind=kind, groups=groups))
             case "calm":
@@ -526,6 +531,8 @@ _TOP_KEYS = (
     "timeline",
     "until",
     "expect",
+    "protocol",
+    "travellers",
 )
 
 
@@ -540,21 +547,35 @@ def scenario_from_data(data: object, source: str, default_name: str = "unnamed")
     description = v.get(d, "", "description", lambda x, p: v.text(x, p, lines=True), "")
     seed = v.get(d, "", "seed", lambda x, p: v.integer(x, p, 0, MAX_SEED), 0)
     caravans = _caravans(v, d)
+    protocol = v.get(d, "", "protocol", v.name, "paxos")
+    if protocol not in PROTOCOLS:
+        v.fail("protocol", f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
+        protocol = "paxos"
+    journey = journey_from_data(v, d, caravans) if protocol == "multi-paxos" else None
     variant = v.get(d, "", "variant", v.name, "paxos")
-    if variant not in VARIANTS:
-        v.fail("variant", f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
+    known_variants = VARIANTS if journey is None else JOURNEY_VARIANTS
+    if variant not in known_variants:
+        v.fail("variant", f"unknown variant {variant!r} (known: {', '.join(known_variants)})")
         variant = "paxos"
     quorum, q1, q2 = _quorums(v, d, len(caravans), variant)
     network = _network(v, d["network"], caravans) if "network" in d else Network()
     timing = _timing(v, d["timing"]) if "timing" in d else Timing()
-    if "proposals" not in d:
+    if journey is not None:
+        if "proposals" in d:
+            v.fail("proposals", "a multi-paxos journey has travellers, not proposals")
+    elif "travellers" in d:
+        v.fail("travellers", 'travellers ride only on a journey: set "protocol": "multi-paxos"')
+    elif "proposals" not in d:
         v.fail(
             "proposals",
             "missing: say who proposes which campsite when, e.g. "
             '[{"at": 0, "caravan": "Aghilas", "campsite": "Oasis of Siwa"}]',
         )
-    proposals = _proposals(v, d["proposals"], caravans) if "proposals" in d else ()
-    timeline = _timeline(v, d["timeline"], caravans) if "timeline" in d else ()
+    proposals = (
+        _proposals(v, d["proposals"], caravans) if "proposals" in d and journey is None else ()
+    )
+    riders = () if journey is None else tuple(t.name for t in journey.travellers)
+    timeline = _timeline(v, d["timeline"], caravans, riders) if "timeline" in d else ()
     until = v.get(d, "", "until", v.positive, DEFAULT_UNTIL)
     expect = Expectation()
     if "expect" in d:
@@ -585,6 +606,8 @@ def scenario_from_data(data: object, source: str, default_name: str = "unnamed")
         timeline=timeline,
         until=until,
         expect=expect,
+        protocol=protocol,
+        journey=journey,
     )
 
 

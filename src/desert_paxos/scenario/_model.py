@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..protocol import DEFAULT_CARAVANS, VARIANTS, Config
+from ._journey import Journey
 
 __all__ = [
     "Delay",
@@ -192,6 +193,9 @@ class Scenario:
     timeline: tuple[TimelineEvent, ...] = ()
     until: int = DEFAULT_UNTIL
     expect: Expectation = field(default_factory=Expectation)
+    # "multi-paxos": the long journey (``journey`` holds its travellers; see ``_journey``).
+    protocol: str = "paxos"
+    journey: Journey | None = None
 
     @property
     def majority(self) -> int:
@@ -216,7 +220,7 @@ class Scenario:
             backoff_high=t.backoff_max,
             patience_low=t.patience_min,
             patience_high=t.patience_max,
-            variant=VARIANTS[self.variant],
+            variant=VARIANTS[self.variant if self.protocol == "paxos" else "paxos"],
         )
 
     def to_json(self) -> dict[str, object]:
@@ -231,12 +235,17 @@ class Scenario:
             out["quorum"] = self.quorum
         if self.phase1_quorum is not None or self.phase2_quorum is not None:
             out["quorums"] = {"phase1": self.q1, "phase2": self.q2}
+        if self.protocol != "paxos":
+            out["protocol"] = self.protocol
         if self.variant != "paxos":
             out["variant"] = self.variant
         out["network"] = self.network.to_json()
         if self.timing != Timing():
             out["timing"] = self.timing.to_json()
-        out["proposals"] = [p.to_json() for p in self.proposals]
+        if self.journey is not None:
+            out["travellers"] = self.journey.to_json()
+        else:
+            out["proposals"] = [p.to_json() for p in self.proposals]
         out["timeline"] = [e.to_json() for e in self.timeline]
         out["until"] = self.until
         expect = self.expect.to_json()

@@ -357,6 +357,17 @@ class Either(Type):
         return f"{path}: expected {self.what}, got {_shown(value)}"
 
 
+class Bool(Type):
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def ok(self, value: object) -> bool:
+        return type(value) is bool
+
+    def check(self, value: object, path: str) -> str | None:
+        return None if type(value) is bool else self._wrong(value, path, "true or false")
+
+
 def _shown(value: object) -> str:
     if isinstance(value, str):
         return repr(value if len(value) <= 40 else value[:39] + "…")
@@ -442,6 +453,86 @@ EVENT_KINDS: dict[str, Obj] = {
 }
 _EVENT_BASE = Obj({"seq": Int(1), "t": Int(), "kind": Str()})
 
+# -- the long journey (header "protocol": "multi-paxos") -------------------------------------
+# Its riders and logbook differ from single-decree's, so send, deliver, drop, persist and
+# recover have their own shapes on a journey; its own kinds (elected, learn, execute,
+# request, response) are the same on any trace, and chosen gains the night ("slot").
+
+AMOUNT = Nullable(Int())
+COMMAND = Obj(
+    {"op": Str()},
+    {"traveller": NAME, "request": Int(), "key": Str(), "value": AMOUNT, "expected": AMOUNT},
+    what='a command {"op": "get"|"put"|"cas"|"rest", ...}',
+)
+SLOT_VOTE = Obj({"slot": Int(1), "ballot": BALLOT, "command": COMMAND}, what="a vote in a night")
+JOURNEY_MESSAGE = Tagged(
+    "type",
+    {
+        "prepare": Obj({"ballot": BALLOT}),
+        "promise": Obj({"ballot": BALLOT, "floor": Int(), "votes": ListOf(SLOT_VOTE, "votes")}),
+        "accept": Obj({"ballot": BALLOT, "slot": Int(1), "command": COMMAND}),
+        "accepted": Obj({"ballot": BALLOT, "slot": Int(1)}),
+        "nack": Obj({"ballot": BALLOT, "promised": BALLOT}),
+        "decision": Obj({"slot": Int(1), "command": COMMAND}),
+        "heartbeat": Obj({"ballot": BALLOT, "executed": Int()}),
+        "catch_up": Obj({"after": Int()}),
+        "snapshot": Obj({"floor": Int(), "supplies": Counts(), "table": ListOf(Obj(), "rows")}),
+        "request": Obj({"command": COMMAND}),
+        "response": Obj({"traveller": NAME, "request": Int(), "ok": Bool(), "value": AMOUNT}),
+    },
+    ref="journey_message",
+    what='a journey message {"type": ...}',
+)
+JOURNEY_RIDER = {"id": Int(1), "src": NAME, "dst": NAME, "msg": JOURNEY_MESSAGE}
+JOURNEY_LOGBOOK = {
+    "node": NAME,
+    "promised": Nullable(BALLOT),
+    "votes": ListOf(SLOT_VOTE, "votes"),
+    "floor": Int(),
+    "tried_round": Int(),
+}
+_REQUEST = {"traveller": NAME, "request": Int(1), "op": Str(), "key": Str()}
+EVENT_KINDS.update(
+    {
+        "elected": Obj(
+            {"node": NAME, "ballot": BALLOT, "first": Int(1), "filled": ListOf(Int(1), "nights")}
+        ),
+        "learn": Obj({"node": NAME, "slot": Int(1), "value": Str(), "command": COMMAND}),
+        "execute": Obj(
+            {
+                "node": NAME,
+                "slot": Int(1),
+                "value": Str(),
+                "command": COMMAND,
+                "ok": Bool(),
+                "result": AMOUNT,
+                "again": Bool(),
+            }
+        ),
+        "request": Obj(
+            {**_REQUEST, "caravan": NAME, "retry": Bool()},
+            {"value": AMOUNT, "expected": AMOUNT},
+        ),
+        "response": Obj(
+            {**_REQUEST, "ok": Bool(), "result": AMOUNT}, {"value": AMOUNT, "expected": AMOUNT}
+        ),
+    }
+)
+# The kinds whose shape is the journey's own, on a trace whose header says multi-paxos.
+JOURNEY_KINDS: dict[str, Obj] = {
+    **EVENT_KINDS,
+    "send": Obj({**JOURNEY_RIDER, "arrive": Int()}, {"copy_of": Int(1)}),
+    "deliver": Obj(JOURNEY_RIDER),
+    "drop": Obj({**JOURNEY_RIDER, "reason": Str()}),
+    "persist": Obj(JOURNEY_LOGBOOK),
+    "recover": Obj(JOURNEY_LOGBOOK),
+    "chosen": Obj(
+        {"slot": Int(1), "value": Str(), "ballot": BALLOT, "by": ListOf(NAME, "caravan names")},
+        {"command": COMMAND},
+    ),
+}
+PROTOCOL_KINDS: dict[str, dict[str, Obj]] = {"paxos": EVENT_KINDS, "multi-paxos": JOURNEY_KINDS}
+
 HEADER = Obj(
     {"kind": Str("header"), "format": Str()},
     {
@@ -454,6 +545,8 @@ HEADER = Obj(
         "variant": Str(),
         "until": Int(),
         "spec": Obj(what="a scenario document"),
+        "protocol": Str(),  # "paxos" when absent; "multi-paxos": the long journey
+        "travellers": ListOf(NAME, "traveller names"),
     },
 )
 
@@ -465,13 +558,16 @@ def check_header(line: dict[str, Any], trace_format: str) -> str | None:
     return HEADER.fields(line, "")
 
 
-def check_event(event: dict[str, Any]) -> str | None:
-    """What is wrong with one event line (its kind and the field named), or None."""
+def check_event(event: dict[str, Any], protocol: str = "paxos") -> str | None:
+    """What is wrong with one event line (its kind and the field named), or None.
+
+    ``protocol`` is the header's (absent: "paxos"); a protocol this version does not
+    know is read with the single-decree contract."""
     problem = _EVENT_BASE.fields(event, "")
     if problem is not None:
         return problem
     kind = event["kind"]
-    spec = EVENT_KINDS.get(kind)
+    spec = PROTOCOL_KINDS.get(protocol, EVENT_KINDS).get(kind)
     if spec is None:
         if _KIND.fullmatch(kind) is None:
             return f"kind: {_shown(kind)} is not a kind (lower-case letters, digits and _)"
@@ -495,6 +591,7 @@ def trace_json_schema() -> dict[str, Any]:
     definitions: dict[str, Callable[[], dict[str, Any]]] = {
         "ballot": BALLOT.definition,
         "message": MESSAGE.definition,
+        "journey_message": JOURNEY_MESSAGE.definition,
         "delay": DELAY.definition,
     }
     return {

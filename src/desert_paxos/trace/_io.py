@@ -126,6 +126,7 @@ def parse_trace_lines(
     header: dict[str, Any] | None = None
     events: list[dict[str, Any]] = []
     last_seq, last_t = 0, 0
+    protocol = "paxos"
     reader = JsonReader(one_line=True)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -141,8 +142,9 @@ def parse_trace_lines(
             if problem is not None:
                 raise TraceError(source, number, problem)
             header = obj
+            protocol = obj.get("protocol", "paxos")  # a journey's riders have their own shape
             continue
-        problem = check_event(obj)
+        problem = check_event(obj, protocol)
         if problem is None and obj["kind"] == "header":
             problem = "a second header: only the first line is the header"
         if problem is not None:
