@@ -1,0 +1,47 @@
+"""The journey from the command line: run checks it all, export gives the client history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from desert_paxos.scenario import load_builtin
+
+from .test_cli_bad_input import cli
+
+
+def test_run_a_journey_checks_everything_and_exits_0(tmp_path: Path) -> None:
+    trace = tmp_path / "j.jsonl"
+    done = cli("run", "calm-journey", "--log-level", "quiet", "--trace", str(trace))
+    assert done.returncode == 0, done.stdout + done.stderr
+    end = json.loads(trace.read_text(encoding="utf-8").splitlines()[-1])
+    assert end["kind"] == "end" and end["linearizable"] == "linearizable"
+
+
+def test_a_stale_read_fails_the_run_with_exit_1(tmp_path: Path) -> None:
+    data = load_builtin("sandstorm-isolates-leader").to_json()
+    data["variant"] = "stale-read"
+    scenario = tmp_path / "stale.json"
+    scenario.write_text(json.dumps(data), encoding="utf-8")
+    done = cli("run", str(scenario), "--log-level", "quiet")
+    assert done.returncode == 1
+    assert "linearizable" in done.stdout
+
+
+def test_export_history_feeds_the_linearizability_checker(tmp_path: Path) -> None:
+    trace, history = tmp_path / "j.jsonl", tmp_path / "h.jsonl"
+    cli("run", "leader-collapses", "--log-level", "quiet", "--trace", str(trace))
+    done = cli("export", str(trace), "--history", str(history))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(x) for x in history.read_text(encoding="utf-8").splitlines()]
+    invokes = [x for x in lines if x["type"] == "invoke"]
+    assert len(invokes) == 12 and {x["process"] for x in invokes} == {"Ines", "Tin"}
+    assert cli("linearizable", str(history)).returncode == 0
+
+
+def test_export_history_of_a_single_decree_trace_is_refused(tmp_path: Path) -> None:
+    trace = tmp_path / "day.jsonl"
+    cli("run", "calm-day", "--log-level", "quiet", "--trace", str(trace))
+    done = cli("export", str(trace), "--history", str(tmp_path / "h.jsonl"))
+    assert done.returncode == 2 and "single-decree" in done.stderr
+    assert not (tmp_path / "h.jsonl").exists()
