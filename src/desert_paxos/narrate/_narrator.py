@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 from .._untrusted import printable
 from ..check import INVARIANTS
+from ..check._journey import JOURNEY_INVARIANTS
 from ..trace import incomplete_note
+from ._journey import JourneyStory, journey_protocol_voice, journey_story_voice
 from ._layout import two_voices, wrap
 from ._story import Story, Told
 from ._voices import LEVELS, join_names, protocol_voice, story_voice
@@ -68,7 +71,10 @@ class Narrator:
         self._console: Any = None
         self.header: dict[str, Any] = {}
         self.caravans: list[str] = []
-        self.story = Story()  # the context every event is told in
+        self.story: Story | JourneyStory = Story()  # the context every event is told in
+        # The voices; a journey's header (protocol multi-paxos) switches all three.
+        self._story_voice: Callable[..., str] = story_voice
+        self._protocol_voice: Callable[..., str] = protocol_voice
         self._pending: list[tuple[dict[str, Any], Told]] = []
         self.decisions: dict[str, tuple[str, int]] = {}
         self.violation: dict[str, Any] | None = None
@@ -91,7 +97,15 @@ class Narrator:
         if event.get("kind") == "header":
             self.header = event
             self.caravans = list(event.get("caravans", []))
+            self._choose_voices(event)
         self.story.recall(event)
+
+    def _choose_voices(self, header: dict[str, Any]) -> None:
+        """A journey (Multi-Paxos) trace is told by its own story and voices."""
+        if header.get("protocol") == "multi-paxos":
+            self.story = JourneyStory()
+            self._story_voice, self._protocol_voice = journey_story_voice, journey_protocol_voice
+            self.story.tell(header)
 
     def _line(self, event: dict[str, Any], story: str, protocol: str) -> None:
         t = event.get("t", 0)
@@ -119,6 +133,7 @@ class Narrator:
         if kind == "header":
             self.header = event
             self.caravans = list(event.get("caravans", []))
+            self._choose_voices(event)
             if self.level >= LEVELS["info"]:
                 title = f"Desert Paxos — {event.get('scenario')} (seed {event.get('seed')})"
                 self._write(printable(title), "bold")
@@ -141,7 +156,7 @@ class Narrator:
             self._pending.append((event, told))
             return
         self.flush()
-        self._line(event, told.story, protocol_voice(event))
+        self._line(event, told.story, self._protocol_voice(event))
 
     @staticmethod
     def _same_broadcast(
@@ -162,7 +177,7 @@ class Narrator:
         self._pending = []
         first, told = pending[0]
         if len(pending) == 1:
-            self._line(first, told.story, protocol_voice(first))
+            self._line(first, told.story, self._protocol_voice(first))
             return
         dsts = [str(e["dst"]) for e, _ in pending]
         src = str(first["src"])
@@ -170,16 +185,18 @@ class Narrator:
         others = sorted(dsts) == sorted(c for c in self.caravans if c != src)
         merged = dict(first, dst=dsts)
         label = "all" if everyone else ("all others" if others else "{" + ",".join(dsts) + "}")
-        story = story_voice(merged, everyone=everyone)
+        story = self._story_voice(merged, everyone=everyone)
         if others:
             story = story.replace(join_names(dsts), "every other caravan")
-        self._line(first, told.lead + story, protocol_voice(first, dst_label=label))
+        self._line(first, told.lead + story, self._protocol_voice(first, dst_label=label))
 
     # -- the closing summary ---------------------------------------------------
 
     def summary_lines(self) -> list[str]:
         self.flush()
         end = self.end or {}
+        if isinstance(self.story, JourneyStory):
+            return self._journey_summary(end)
         lines: list[str] = []
         incomplete = end.get("complete") is False  # see trace.summarize_trace
         if incomplete:
@@ -212,6 +229,34 @@ class Narrator:
         if incomplete and self.violation is None:
             status = "none broken in the events present; the rest of the run is unknown"
         lines.append(f"Invariants checked after every event: {', '.join(INVARIANTS)} — {status}.")
+        return lines
+
+    def _journey_summary(self, end: dict[str, Any]) -> list[str]:
+        lines: list[str] = []
+        if self.violation is not None:
+            v = self.violation
+            lines.append(
+                f"SAFETY VIOLATED at t={v.get('t')}: {v.get('invariant')} — {v.get('message')}"
+            )
+        executed = end.get("executed") or {}
+        lines.append(
+            f"Journey: {end.get('nights', 0)} nights decided and executed, "
+            f"{end.get('answered', 0)} requests answered, by t={end.get('t', '?')} "
+            f"({end.get('reason', '?')}); nights executed per caravan on its feet: "
+            + (", ".join(f"{k} {v}" for k, v in executed.items()) or "none")
+            + "."
+        )
+        dropped = end.get("dropped") or {}
+        lost = sum(int(n) for n in dropped.values())
+        lines.append(
+            f"Messages: {end.get('sent', 0)} sent, {end.get('delivered', 0)} delivered, "
+            f"{lost} lost, {end.get('duplicated', 0)} duplicated."
+        )
+        status = "broken" if self.violation is not None else "all held"
+        lines.append(
+            f"Invariants checked after every event: {', '.join(JOURNEY_INVARIANTS)} — {status} "
+            f"(the travellers' history: {end.get('linearizable', 'not judged')})."
+        )
         return lines
 
     def print_summary(self, extra: list[str] | None = None) -> None:
