@@ -139,10 +139,13 @@ def _violation_story(
 
     Simulation(scenario, seed=seed, until=until, observers=[keep], max_events=max_events).run()
     out.write("\nThe events that led there:\n")
+    tell, paper = story_voice, protocol_voice
+    if scenario.protocol == "multi-paxos":  # the journey's riders have their own voices
+        from ..narrate._journey import journey_protocol_voice, journey_story_voice
+
+        tell, paper = journey_story_voice, journey_protocol_voice
     for event in shown:
-        out.write(
-            f"  t={event['t']:>5}  {story_voice(event)}\n           {protocol_voice(event)}\n"
-        )
+        out.write(f"  t={event['t']:>5}  {tell(event)}\n           {paper(event)}\n")
 
 
 def budget_note(events: int, max_events: int) -> str:
