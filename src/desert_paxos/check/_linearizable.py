@@ -601,7 +601,8 @@ def _search(
     saved: list[int] = []  # the state before each
     forced: list[bool] = []  # placed by the rule for operations that change nothing
     seen: set[tuple[int, int]] = set()
-    best_time, best_len, best_stack, blocked = -1, -1, [], -1
+    known = remaining
+    best, best_stack, blocked = (-1, -1, 0), [], -1
     steps = 0
 
     def place(e: int, new: int, memo: tuple[int, int], free: bool) -> None:
@@ -696,10 +697,12 @@ def _search(
             entry = nxt[entry]
             continue
         # A completion whose operation is not placed: it cannot be, after this prefix.
-        here = entry_time[entry]
-        if here > best_time or (here == best_time and len(stack) > best_len):
-            best_time, best_len, best_stack = here, len(stack), stack.copy()
-            blocked = entry_op[entry]
+        # The furthest in time any order got; then the most operations of known outcome
+        # placed, then the fewest of unknown outcome.
+        placed_known = known - remaining
+        score = (entry_time[entry], placed_known, placed_known - len(stack))
+        if score > best:
+            best, best_stack, blocked = score, stack.copy(), entry_op[entry]
         after = backtrack()
         if after is None:
             break

@@ -19,6 +19,7 @@ from . import (
     _explore,
     _export,
     _learn,
+    _linearizable,
     _magic,
     _repl,
     _replay,
@@ -46,6 +47,7 @@ _COMMANDS = (
     _schema,
     _explore,
     _swarm,
+    _linearizable,
     _desert,
     _caravan,
 )
