@@ -283,6 +283,7 @@ def test_the_time_limit_answers_unknown() -> None:
     assert result.verdict == "unknown" and result.linearizable is None
     assert "time limit of 2.5 s" in result.reason and '"x"' in result.reason
     assert clock.reads <= 5  # start, a look every few hundred steps, the end
+    assert result.states > 0 and result.keys[0].steps >= 512  # how far it got is told
     # The same history with time enough: a definite no.
     assert check_events(hard_history(12)).verdict == "not linearizable"
 
@@ -298,6 +299,7 @@ def test_a_violation_found_before_the_time_runs_out_stands() -> None:
 def test_the_state_limit_answers_unknown() -> None:
     result = check_events(hard_history(10), max_states=100)
     assert result.verdict == "unknown" and "100 states" in result.reason
+    assert result.states == 100
     with pytest.raises(ValueError):
         check_events([], max_states=0)
 

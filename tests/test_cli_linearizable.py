@@ -96,11 +96,16 @@ def test_the_register_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_a_time_limit_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, history_file(tmp_path, hard()), "--timeout", "0.001")
+    view = tmp_path / "view.html"
+    path = history_file(tmp_path, hard())
+    code, out, _ = run(capsys, path, "--timeout", "0.001", "--html", view)
     assert code == 3
     assert "unknown (kv model)" in out
     assert 'the time limit of 0.001 s ended the search on key "x"' in out
     assert "raise --timeout (now 0.001 s)" in out
+    page = view.read_text(encoding="utf-8")
+    assert "The time limit of 0.001 s ended the search" in page
+    assert page.count('<rect class="bar ') == 23 and 'class="point"' not in page
 
 
 def test_a_state_limit_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,7 +28,13 @@ import os
 from typing import Any, Final
 
 from .._files import write_output
-from ._linearizable import KeyResult, LinearizabilityResult, Operation, describe_operation
+from ._linearizable import (
+    KeyResult,
+    LinearizabilityResult,
+    Operation,
+    describe_operation,
+    plural,
+)
 
 __all__ = ["MAX_DRAWN", "render_history_html", "write_history_html"]
 
@@ -117,7 +123,7 @@ def render_history_html(result: LinearizabilityResult, source: str) -> str:
         f"{e(result.verdict)}</span> under the {e(result.model)} model: "
         f"{counts['operations']:,} operations ({counts['ok']:,} ok, {counts['fail']:,} fail, "
         f"{counts['info']:,} of unknown outcome)"
-        + (f" on {counts['keys']:,} keys" if result.model == "kv" else "")
+        + (f" on {plural(counts['keys'], 'key')}" if result.model == "kv" else "")
         + f"; {counts['states']:,} states searched.</p>",
     ]
     bad = result.first_unplaceable

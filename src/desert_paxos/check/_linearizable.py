@@ -82,6 +82,7 @@ __all__ = [
     "check_history",
     "describe_operation",
     "parse_history",
+    "plural",
     "read_history",
 ]
 
@@ -482,6 +483,8 @@ class _Stop(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.states = 0  # what the search had done by then
+        self.steps = 0
 
 
 def check_history(
@@ -514,7 +517,8 @@ def check_history(
             reason = f"{limit} ended the search on key {_shown(key)}"
             if history.model == "register":
                 reason = f"{limit} ended the search"
-            results.append(KeyResult(key, "unknown", tuple(o.index for o in ops), (), None, 0, 0))
+            indices = tuple(o.index for o in ops)
+            results.append(KeyResult(key, "unknown", indices, (), None, stop.states, stop.steps))
             break
     failed = [r for r in results if r.verdict == "not linearizable"]
     ops_by_index = history.operations
@@ -605,11 +609,17 @@ def _search(
     best, best_stack, blocked = (-1, -1, 0), [], -1
     steps = 0
 
+    def stop(reason: str) -> _Stop:
+        """A limit ends the search: say how far it got."""
+        stopped = _Stop(reason)
+        stopped.states, stopped.steps = len(seen), steps
+        return stopped
+
     def place(e: int, new: int, memo: tuple[int, int], free: bool) -> None:
         """Place the operation of invocation ``e``: lift it, then its completion."""
         nonlocal state, placed, remaining
         if len(seen) >= max_states:
-            raise _Stop("states")
+            raise stop("states")
         seen.add(memo)
         stack.append(e)
         saved.append(state)
@@ -648,7 +658,7 @@ def _search(
     while remaining:
         steps += 1
         if deadline is not None and not steps % _CHECK_CLOCK_EVERY and clock() > deadline:
-            raise _Stop("time")
+            raise stop("time")
         if settle:
             # An operation that changes nothing (a read, a failed cas) and fits the state now
             # is placed at once, with no other choice tried in its stead: in any order that
@@ -737,3 +747,8 @@ def describe_operation(op: Operation, model: str = "kv") -> str:
         what += {"ok": " (succeeded)", "fail": " (failed: another value)"}.get(op.status, "")
     ended = "outcome unknown" if op.ret is None else f"{op.status} at line {op.ret}"
     return printable(f"process {_shown(op.process)}'s {what} (invoked at line {op.call}, {ended})")
+
+
+def plural(n: int, word: str) -> str:
+    """``1 key``, ``5 keys``, ``1,000 operations``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

@@ -21,6 +21,7 @@ from ..check._linearizable import (
     LinearizabilityResult,
     check_history,
     describe_operation,
+    plural,
     read_history,
 )
 from ._common import EXIT_OK, EXIT_VIOLATED, CliError, add_subcommand, positive_int
@@ -141,10 +142,10 @@ def _main(args: argparse.Namespace) -> int:
 
 def _report(result: LinearizabilityResult, source: str, args: argparse.Namespace) -> str:
     counts = result.counts()
-    on = f" on {_plural(counts['keys'], 'key')}" if result.model == "kv" else ""
+    on = f" on {plural(counts['keys'], 'key')}" if result.model == "kv" else ""
     lines = [
         f"{source}: {result.verdict} ({result.model} model): "
-        f"{_plural(counts['operations'], 'operation')}{on} "
+        f"{plural(counts['operations'], 'operation')}{on} "
         f"({counts['ok']:,} ok, {counts['fail']:,} fail, {counts['info']:,} unknown); "
         f"{counts['states']:,} states searched in {result.seconds:.2f} s"
     ]
@@ -156,12 +157,12 @@ def _report(result: LinearizabilityResult, source: str, args: argparse.Namespace
         prefix = result.longest_prefix
         where = f" on key {_json(bad.key)}" if result.model == "kv" else ""
         lines.append(
-            f"the longest linearizable prefix{where} ({_plural(len(prefix), 'operation')}), "
+            f"the longest linearizable prefix{where} ({plural(len(prefix), 'operation')}), "
             "in the order it was placed:"
         )
         skipped = max(0, len(prefix) - _PREFIX_SHOWN)
         if skipped:
-            lines.append(f"  ... {_plural(skipped, 'earlier operation')}")
+            lines.append(f"  ... {plural(skipped, 'earlier operation')}")
         for n, op in enumerate(prefix[skipped:], start=skipped + 1):
             lines.append(f"  {n}. {describe_operation(op, result.model)}")
     if result.verdict == "unknown":
@@ -175,10 +176,6 @@ def _report(result: LinearizabilityResult, source: str, args: argparse.Namespace
             f"--timeout (now {args.timeout:g} s) or --max-states (now {args.max_states:,})"
         )
     return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _json(value: Any) -> str:
