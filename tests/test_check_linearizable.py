@@ -304,6 +304,18 @@ def test_the_state_limit_answers_unknown() -> None:
         check_events([], max_states=0)
 
 
+def test_a_long_key_remembers_fewer_states(monkeypatch: pytest.MonkeyPatch) -> None:
+    from desert_paxos.check import _linearizable
+
+    events = hard_history(10)  # 11 operations: 129 bytes a state
+    monkeypatch.setattr(_linearizable, "STATE_BYTES", 129 * 40)
+    result = check_events(events, max_states=1000)
+    assert result.verdict == "unknown" and result.states == 40
+    assert "the limit of 40 states remembered for one key of 11 operations (memory)" in (
+        result.reason
+    )
+
+
 # -- the history format --------------------------------------------------------------------
 
 BAD_LINES = [

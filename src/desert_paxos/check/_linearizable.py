@@ -74,6 +74,7 @@ __all__ = [
     "DEFAULT_MAX_STATES",
     "HISTORY_LIMIT",
     "MODELS",
+    "STATE_BYTES",
     "HistoryError",
     "KeyResult",
     "LinearizabilityResult",
@@ -90,9 +91,12 @@ MODELS: Final = ("kv", "register")
 Model = Literal["kv", "register"]
 Verdict = Literal["linearizable", "not linearizable", "unknown"]
 
-# A key whose search remembers this many (placed set, state) pairs stops with "unknown": at
-# 2,000 operations on a key a pair is about 300 bytes, so the bound keeps memory near 300 MB.
+# A key whose search remembers this many (placed set, state) pairs stops with "unknown". A pair
+# takes about 128 bytes plus one bit per operation of the key (its placed set), so a key of
+# 2,000 operations stays near 400 MB; a key of more operations gets fewer pairs, so that no key
+# takes much more than STATE_BYTES (a register of 10,000 operations: about 360,000 pairs).
 DEFAULT_MAX_STATES: Final = 1_000_000
+STATE_BYTES: Final = 500_000_000
 # 10,000 operations take about 1 MB; the limit leaves room for histories a hundred times longer.
 HISTORY_LIMIT: Final = SizeLimit("history file", "DESERT_PAXOS_MAX_HISTORY_MB", 300)
 
@@ -495,7 +499,8 @@ def check_history(
     clock: Callable[[], float] = time.monotonic,
 ) -> LinearizabilityResult:
     """Is ``history`` linearizable? ``timeout`` (seconds on ``clock``; None: no time limit)
-    and ``max_states`` (per key) end a search that would run too long with ``unknown``."""
+    and ``max_states`` (per key, fewer for a key so long that they would take more than
+    :data:`STATE_BYTES`) end a search that would run too long with ``unknown``."""
     if max_states < 1:
         raise ValueError("max_states must be 1 or more")
     start = clock()
@@ -506,13 +511,15 @@ def check_history(
     results: list[KeyResult] = []
     reason = ""
     for key, ops in groups.items():
+        most = max(1, min(max_states, STATE_BYTES // (128 + len(ops) // 8)))
         try:
-            results.append(_search(key, ops, deadline, max_states, clock))
+            results.append(_search(key, ops, deadline, most, clock))
         except _Stop as stop:
             limit = (
                 f"the time limit of {timeout:g} s"
                 if stop.reason == "time"
-                else f"the limit of {max_states:,} states remembered for one key"
+                else f"the limit of {most:,} states remembered for one key"
+                + ("" if most == max_states else f" of {len(ops):,} operations (memory)")
             )
             reason = f"{limit} ended the search on key {_shown(key)}"
             if history.model == "register":

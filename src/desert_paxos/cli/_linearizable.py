@@ -17,6 +17,7 @@ from .._untrusted import printable
 from ..check._linearizable import (
     DEFAULT_MAX_STATES,
     MODELS,
+    STATE_BYTES,
     HistoryError,
     LinearizabilityResult,
     check_history,
@@ -99,7 +100,8 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_MAX_STATES,
         metavar="N",
         help=f"states remembered for one key before answering unknown "
-        f"(default {DEFAULT_MAX_STATES:,}; each takes a few hundred bytes)",
+        f"(default {DEFAULT_MAX_STATES:,}; fewer for a key so long that they would take "
+        f"more than {STATE_BYTES // 10**6:,} MB)",
     )
     p.add_argument(
         "--html",
