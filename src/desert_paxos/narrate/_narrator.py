@@ -71,10 +71,9 @@ class Narrator:
         self._console: Any = None
         self.header: dict[str, Any] = {}
         self.caravans: list[str] = []
-        self.story: Story | JourneyStory = Story()  # the context every event is told in
-        # The voices; a journey's header (protocol multi-paxos) switches all three.
-        self._story_voice: Callable[..., str] = story_voice
-        self._protocol_voice: Callable[..., str] = protocol_voice
+        # The context every event is told in; a journey's (a header of protocol multi-paxos,
+        # or a JourneyStory handed over by the REPL) is told in the journey's voices.
+        self.story: Story | JourneyStory = Story()
         self._pending: list[tuple[dict[str, Any], Told]] = []
         self.decisions: dict[str, tuple[str, int]] = {}
         self.violation: dict[str, Any] | None = None
@@ -104,8 +103,15 @@ class Narrator:
         """A journey (Multi-Paxos) trace is told by its own story and voices."""
         if header.get("protocol") == "multi-paxos":
             self.story = JourneyStory()
-            self._story_voice, self._protocol_voice = journey_story_voice, journey_protocol_voice
             self.story.tell(header)
+
+    @property
+    def _story_voice(self) -> Callable[..., str]:
+        return journey_story_voice if isinstance(self.story, JourneyStory) else story_voice
+
+    @property
+    def _protocol_voice(self) -> Callable[..., str]:
+        return journey_protocol_voice if isinstance(self.story, JourneyStory) else protocol_voice
 
     def _line(self, event: dict[str, Any], story: str, protocol: str) -> None:
         t = event.get("t", 0)

@@ -30,6 +30,7 @@ the story; the protocol voice keeps them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -697,6 +698,15 @@ _HANDLERS = {
 }
 
 
+def _story_for(header: dict[str, Any]) -> Story:
+    """A journey's header (protocol multi-paxos) is read by the journey's storyteller."""
+    if header.get("protocol") == "multi-paxos":
+        from ._journey import JourneyStory
+
+        return JourneyStory()  # type: ignore[return-value]  # the same interface, duck-typed
+    return Story()
+
+
 class StoryKeeper:
     """A :class:`Story` kept up to date with a growing list of trace lines.
 
@@ -714,7 +724,7 @@ class StoryKeeper:
         self._seq = 0
         self._last: str | None = None
 
-    def story_at(self, header: dict[str, Any], lines: list[str], seq: int) -> Story:
+    def story_at(self, header: dict[str, Any], lines: Sequence[str], seq: int) -> Story:
         story = self._story
         same = (
             story is not None
@@ -723,7 +733,7 @@ class StoryKeeper:
             and (self._seq == 0 or lines[self._seq - 1] is self._last)
         )
         if story is None or not same:
-            story = self._story = Story()
+            story = self._story = _story_for(header)
             story.recall(header)
             self._header, self._seq = header, 0
         for line in lines[self._seq : seq]:
@@ -731,6 +741,6 @@ class StoryKeeper:
         self.moved(lines, seq)
         return story
 
-    def moved(self, lines: list[str], seq: int) -> None:
+    def moved(self, lines: Sequence[str], seq: int) -> None:
         self._seq = seq
         self._last = lines[seq - 1] if seq else None

@@ -98,6 +98,14 @@ COMMANDS: tuple[Command, ...] = (
         "/why Taziri",
         _LOOK,
     ),
+    Command("leader", "", "on a journey: who leads, and whom the others follow", "/leader", _LOOK),
+    Command(
+        "request",
+        "T OP KEY [N]",
+        "traveller T asks get K, put K N or cas K OLD NEW",
+        "/request Ines put water 40",
+        _HAND,
+    ),
     Command("crash", "C", "collapse caravan C now (its logbook survives)", "/crash Itri", _HAND),
     Command("recover", "C", "bring collapsed caravan C back on its feet", "/recover Itri", _HAND),
     Command(
@@ -122,8 +130,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("delay", "MIN MAX", "from now on riders take MIN to MAX ticks", "/delay 5 80", _HAND),
     Command(
         "log",
-        "LEVEL",
-        "quiet, info, debug (+ protocol voice), trace (+ all)",
+        "LEVEL | C",
+        "quiet, info, debug, trace; on a journey: C's nights",
         "/log debug",
         _SESSION,
     ),

@@ -51,6 +51,7 @@ from ..scenario import (
 from ..scenario import Proposal as PlannedProposal
 from ..scenario._load import LIMITS as SCENARIO_LIMITS
 from ._commands import Command, ReplError, command_named, help_lines, parse_line
+from ._journey import is_journey, journey_picture, leader_lines, log_lines, parse_request
 from ._machine import ReplayMismatch, TimeMachine, encode_event
 from ._map import DesertPicture, draw_desert
 from ._screen import Screen
@@ -255,6 +256,10 @@ class Session:
                 self._drop(args, command)
             case "propose":
                 self._propose(args, rest, command)
+            case "leader" | "request":
+                self._journey_command(command, args)
+            case "log" if is_journey(self.tm) and args and args[0].lower() not in LEVELS:
+                self._journey_command(command, args)  # a caravan's nights (repl._journey)
             case "loss":
                 self._loss(args, command)
             case "delay":
@@ -517,6 +522,9 @@ class Session:
         sim = tm.sim
         riders = riders_in_flight(tm)
         groups = sandstorm_groups(tm)
+        if is_journey(tm):  # a journey's caravans keep logs, not one campsite (repl._journey)
+            title = f"{self.base.name} · seed {self.base.seed} · t={self.clock}"
+            return journey_picture(tm, title, [self.status_text()], self.screen.width)
         status = [self.status_text(), *chosen_lines(tm)]
         if groups:
             status.append("Sandstorm: " + " | ".join(", ".join(g) for g in groups))
@@ -836,6 +844,37 @@ class Session:
         self._inject(
             f"rider #{msg_id} ({rider.src} → {rider.dst}) is taken off the sand",
             lambda at: TimelineEvent(at=at, kind="drop", rider=msg_id),
+        )
+
+    def _journey_command(self, command: Command, args: list[str]) -> None:
+        """/log, /leader and /request: the long journey's own commands (repl._journey)."""
+        if not is_journey(self.tm):
+            raise ReplError(
+                f"/{command.name} is for a journey (Multi-Paxos): /load calm-journey, for one"
+            )
+        if command.name == "log":
+            if len(args) != 1:
+                raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
+            for text in log_lines(self.tm, self._caravan(args[0])):
+                self.screen.say(text)
+            return
+        if command.name == "leader":
+            _no_args(args, command)
+            for text in leader_lines(self.tm):
+                self.screen.say(text)
+            return
+        asked = parse_request(args)
+        if isinstance(asked, str):
+            raise ReplError(f"{asked} (usage: {command.synopsis}, e.g. {command.example})")
+        travellers = self.tm.sim.nodes[len(self.names) :]
+        if asked[0] not in travellers:
+            raise ReplError(
+                f"unknown traveller {asked[0][:30]!r} (travellers: {', '.join(travellers)})"
+            )
+        words = " ".join(args[1:])
+        self._inject(
+            f"{asked[0]} asks to {words}",
+            lambda at: TimelineEvent(at=at, kind="request", request=asked),
         )
 
     def _propose(self, args: list[str], rest: str, command: Command) -> None:

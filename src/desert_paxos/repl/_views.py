@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from ..narrate._layout import GLUE, cell_width, wrap
-from ..protocol import LEARN_TIMER, PROPOSER_TIMER, Ballot, Caravan, message_to_json
+from ..protocol import LEARN_TIMER, PROPOSER_TIMER, Ballot, Caravan
 from ..protocol._proposer import ACCEPTING, BACKING_OFF, DONE, IDLE, PREPARING
 from ..sim._simulator import DELIVER, LOSE
 from ._machine import TimeMachine
@@ -66,7 +66,7 @@ def riders_in_flight(tm: TimeMachine) -> list[Rider]:
             continue
         msg_id, src, dst, msg = entry[3], entry[4], entry[5], entry[6]
         sent = tm.sent_at[msg_id - 1] if msg_id - 1 < len(tm.sent_at) else entry[0]
-        kind = str(message_to_json(msg).get("type", "?"))
+        kind = str(tm.sim.engine.message_to_json(msg).get("type", "?"))
         out.append(Rider(msg_id, src, dst, kind, sent, entry[0], entry[2] == LOSE))
     out.sort(key=lambda r: (r.arrive, r.msg_id))
     return out
@@ -278,7 +278,12 @@ def inflight_lines(tm: TimeMachine, clock: int) -> list[str]:
     msgs = {entry[3]: entry[6] for entry in tm.sim.heap if entry[2] in (DELIVER, LOSE)}
     lines = [f"{len(riders)} rider{'s' if len(riders) != 1 else ''} on the sand:"]
     for r in riders:
-        event = {"kind": "send", "src": r.src, "dst": r.dst, "msg": message_to_json(msgs[r.msg_id])}
+        event = {
+            "kind": "send",
+            "src": r.src,
+            "dst": r.dst,
+            "msg": tm.sim.engine.message_to_json(msgs[r.msg_id]),
+        }
         journey = max(1, r.arrive - r.sent)
         done = min(100, max(0, (clock - r.sent) * 100 // journey))
         fate = "  lost on the way" if r.doomed else ""

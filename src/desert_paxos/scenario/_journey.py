@@ -33,6 +33,7 @@ __all__ = [
     "Journey",
     "TravellerSpec",
     "journey_from_data",
+    "timeline_request",
 ]
 
 PROTOCOLS = ("paxos", "multi-paxos")
@@ -187,6 +188,26 @@ def _traveller(v: Any, raw: object, path: str, caravans: tuple[str, ...]) -> Tra
         patience=patience,
         first=first,
     )
+
+
+def timeline_request(
+    v: Any, raw: object, path: str, travellers: tuple[str, ...]
+) -> tuple[str, str, str, int | None, int | None] | None:
+    """A timeline ``request``: ``{"traveller": "Ines", "op": "put", "key": "water", "value": 40}``."""
+    if not travellers:
+        v.fail(path, 'only a journey ("protocol": "multi-paxos") has travellers to ask')
+        return None
+    d = v.obj(raw, path, ("traveller", "op", "key", "value", "expected"))
+    if d is None:
+        return None
+    traveller = d.get("traveller")
+    if traveller not in travellers:
+        v.fail(f"{path}.traveller", f"expected one of the travellers {', '.join(travellers)}")
+        return None
+    req = _request(v, {k: x for k, x in d.items() if k != "traveller"}, path)
+    if req is None:
+        return None
+    return (str(traveller), *req)
 
 
 def journey_from_data(v: Any, d: dict[str, Any], caravans: tuple[str, ...]) -> Journey:

@@ -25,7 +25,7 @@ from .._untrusted import (
 )
 from ..protocol import DEFAULT_CARAVANS, VARIANTS
 from ..protocol.multi import JOURNEY_VARIANTS
-from ._journey import PROTOCOLS, journey_from_data
+from ._journey import PROTOCOLS, journey_from_data, timeline_request
 from ._model import (
     DEFAULT_UNTIL,
     Delay,
@@ -369,7 +369,16 @@ def _proposals(v: _Validator, data: object, caravans: tuple[str, ...]) -> tuple[
     return tuple(out)
 
 
-_TIMELINE_KINDS = ("sandstorm", "calm", "crash", "recover", "network", "drop", "note")
+_TIMELINE_KINDS = (
+    "sandstorm",
+    "calm",
+    "crash",
+    "recover",
+    "network",
+    "drop",
+    "note",
+    "request",
+)
 
 NOTE_MAX_CHARS = 500  # a teacher's note is a sentence or two, shown on one line
 
@@ -484,6 +493,10 @@ def _timeline(
                 text = _note(v, d[kind], kpath)
                 if at is not None and text is not None:
                     out.append(TimelineEvent(at=at, kind=kind, text=text))
+            case "request":
+                asked = timeline_request(v, d[kind], kpath, travellers)
+                if at is not None and asked is not None:
+                    out.append(TimelineEvent(at=at, kind=kind, request=asked))
             case _:
                 caravan = _caravan_ref(v, d[kind], kpath, caravans)
                 if at is not None and caravan is not None:

@@ -148,6 +148,9 @@ class TimelineEvent:
     network: NetworkChange | None = None
     rider: int | None = None
     text: str | None = None
+    # A journey's "request": a traveller asks one more (traveller, op, key, value, expected)
+    # at ``at`` (the REPL's /request writes one).
+    request: tuple[str, str, str, int | None, int | None] | None = None
 
     def to_json(self) -> dict[str, object]:
         match self.kind:
@@ -162,6 +165,14 @@ class TimelineEvent:
                 return {"at": self.at, "drop": self.rider}
             case "note":
                 return {"at": self.at, "note": self.text}
+            case "request" if self.request is not None:
+                traveller, op, key, value, expected = self.request
+                asked: dict[str, object] = {"traveller": traveller, "op": op, "key": key}
+                if op != "get":
+                    asked["value"] = value
+                if op == "cas":
+                    asked["expected"] = expected
+                return {"at": self.at, "request": asked}
             case _:
                 return {"at": self.at, self.kind: self.caravan}
 

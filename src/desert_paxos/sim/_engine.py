@@ -8,14 +8,15 @@ the caravans speak. What does is gathered in one small interface,
 :class:`Engine`, which the simulator holds as ``sim.engine``:
 
 * how to build the caravans of a scenario (``configure``, ``caravan``,
-  ``empty_record``) and any other nodes that take part (``others``: the
+  ``empty_record``; ``restore`` one from its ``snapshot()`` for time travel) and any other nodes that take part (``others``: the
   journey's travellers, who send and receive riders but never collapse);
 * which messages may move a promise (``promise_movers``: the simulator checks
   promises after delivering one of them) and the safety monitor to check
   (``monitor``: the single-decree ``SafetyMonitor`` or the journey's monitor,
   both with the hooks ``on_promise``, ``on_persist``, ``on_decide``,
   ``on_propose``, ``just_chosen``);
-* the effects only this protocol emits (``apply``: everything but ``Send``,
+* its own timeline events (``script``: the journey's ``request``) and the
+  effects only this protocol emits (``apply``: everything but ``Send``,
   ``SetTimer``, ``CancelTimer``, ``Persist`` and single-decree ``Decide``/``Adopt``);
 * the JSON of its messages and logbook in the trace (``message_to_json``,
   ``record_fields``, ``event`` for the commonest kinds, ``chosen_event``) and
@@ -45,7 +46,7 @@ from ..protocol import (
     Prepare,
     message_to_json,
 )
-from ..scenario import Scenario
+from ..scenario import Scenario, TimelineEvent
 from ._events import BUILDERS, chosen_event, header_event, record_fields
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class Engine(Protocol):
     def empty_record(self) -> Any: ...
 
     def caravan(self, config: Any, name: str, record: Any) -> Any: ...
+
+    def restore(self, config: Any, name: str, state: Any) -> Any: ...
 
     def monitor(self, config: Any, names: tuple[str, ...]) -> Any: ...
 
@@ -91,6 +94,8 @@ class Engine(Protocol):
 
     def finish(self, sim: Simulation) -> None: ...
 
+    def script(self, sim: Simulation, event: TimelineEvent) -> None: ...
+
 
 class PaxosEngine:
     """Single-decree Paxos: one campsite, decided once (``desert_paxos.protocol``)."""
@@ -110,6 +115,10 @@ class PaxosEngine:
 
     def caravan(self, config: Config, name: str, record: Any) -> Caravan:
         return Caravan(config, name, record)
+
+    def restore(self, config: Config, name: str, state: Any) -> Caravan:
+        """The caravan a ``snapshot()`` was taken of (the REPL's time travel)."""
+        return Caravan.restore(config, name, state)
 
     def monitor(self, config: Config, names: tuple[str, ...]) -> SafetyMonitor:
         return SafetyMonitor(config.phase2_quorum, names)
@@ -156,6 +165,9 @@ class PaxosEngine:
 
     def finish(self, sim: Simulation) -> None:
         return None
+
+    def script(self, sim: Simulation, event: TimelineEvent) -> None:
+        raise ValueError(f"a single-decree day has no {event.kind!r} events")
 
 
 PAXOS = PaxosEngine()

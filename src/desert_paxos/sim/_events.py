@@ -89,8 +89,9 @@ def record_fields(record: AcceptorRecord) -> dict[str, Any]:
 
 
 def header_event(scenario: Scenario, seed: int, until: int, config: Config) -> dict[str, Any]:
-    """The first line of every trace (no ``seq``, no ``t``)."""
-    return {
+    """The first line of every trace (no ``seq``, no ``t``); a journey's also names its
+    ``protocol`` and ``travellers`` (a single-decree header is unchanged)."""
+    header: dict[str, Any] = {
         "kind": "header",
         "format": TRACE_FORMAT,
         "scenario": scenario.name,
@@ -103,6 +104,10 @@ def header_event(scenario: Scenario, seed: int, until: int, config: Config) -> d
         "until": until,
         "spec": scenario.to_json(),
     }
+    if scenario.journey is not None:
+        header["protocol"] = scenario.protocol
+        header["travellers"] = [t.name for t in scenario.journey.travellers]
+    return header
 
 
 def _send_event(

@@ -52,7 +52,7 @@ from ..protocol.multi import (
     describe,
     message_to_json,
 )
-from ..scenario import Scenario
+from ..scenario import Scenario, TimelineEvent
 from ._events import DECIDE, DELIVERY, DROP, PERSIST, SEND, TIMER_CANCEL, TIMER_FIRE, TIMER_SET
 
 if TYPE_CHECKING:
@@ -151,6 +151,41 @@ class JourneyEngine:
 
     def caravan(self, config: JourneyConfig, name: str, record: Any) -> JourneyCaravan:
         return JourneyCaravan(config, name, record)
+
+    def restore(self, config: JourneyConfig, name: str, state: Any) -> Any:
+        """A caravan or a traveller from its ``snapshot()`` (the REPL's time travel)."""
+        if name in config.caravans:
+            return JourneyCaravan.restore(config, name, state)
+        return Traveller.restore(state, config.caravans)
+
+    def script(self, sim: Simulation, event: TimelineEvent) -> None:
+        """A timeline ``request``: the traveller asks one more (told as a note if it cannot)."""
+        assert event.request is not None
+        traveller, op, key, value, expected = event.request
+        operation = Command(
+            traveller=traveller, request=0, op=op, key=key, value=value, expected=expected
+        )
+        if not self.request(sim, traveller, operation) and sim.observers:
+            sim._emit({"kind": "note", "node": traveller, "text": f"{traveller} is no traveller"})
+
+    def request(self, sim: Simulation, traveller: str, operation: Command) -> bool:
+        """Give ``traveller`` one more operation now (the REPL's /request); False if unknown."""
+        node = sim.caravans.get(traveller)
+        if not isinstance(node, Traveller):
+            return False
+        effects = node.ask(operation)
+        if effects:
+            sim._apply(traveller, effects)
+        return True
+
+    def leader(self, sim: Simulation) -> tuple[str, Ballot] | None:
+        """The caravan on its feet that leads under the highest banner, if any."""
+        best: tuple[str, Ballot] | None = None
+        for name, caravan in _standing(sim).items():
+            ballot = caravan.leader.ballot
+            if caravan.leader.leading and ballot is not None and (best is None or ballot > best[1]):
+                best = (name, ballot)
+        return best
 
     def monitor(self, config: JourneyConfig, names: tuple[str, ...]) -> JourneyMonitor:
         return JourneyMonitor(config.phase2_quorum, names)
@@ -291,10 +326,7 @@ class JourneyEngine:
     def header(self, sim: Simulation) -> dict[str, Any]:
         from ._events import header_event
 
-        header = header_event(sim.scenario, sim.seed, sim.until, sim.config)
-        header["protocol"] = self.name
-        header["travellers"] = list(self.travellers(sim.scenario))
-        return header
+        return header_event(sim.scenario, sim.seed, sim.until, sim.config)  # names the protocol
 
     def settled(self, sim: Simulation) -> bool:
         executed = [c.replica.executed for c in _standing(sim).values()]

@@ -502,6 +502,8 @@ class Simulation:
             case "note":
                 if self.observers:  # a teacher's note: told, and nothing else changes
                     self._emit({"kind": "note", "text": payload.text})
+            case "request":  # a journey's traveller asks one more (see _journey)
+                self.engine.script(self, payload)
 
     # -- the desert's actions (also used by the REPL) ---------------------------
 

@@ -231,3 +231,46 @@ class JourneyCaravan:
             tuple(sorted(replica.asked)),
             tuple(self.pending),
         )
+
+    @classmethod
+    def restore(cls, config: JourneyConfig, name: str, snapshot: Hashable) -> JourneyCaravan:
+        """A caravan equal to the one ``snapshot`` was taken of."""
+        assert isinstance(snapshot, tuple)
+        (
+            record,
+            promised,
+            state,
+            ballot,
+            max_round,
+            known_leader,
+            promises,
+            open_nights,
+            votes,
+            next_slot,
+            queue,
+            floor,
+            executed,
+            supplies,
+            table,
+            decisions,
+            asked,
+            pending,
+        ) = snapshot
+        caravan = cls(config, name, record)
+        caravan.acceptor.promised = promised
+        leader = caravan.leader
+        leader.state, leader.ballot, leader.max_round = state, ballot, max_round
+        leader.leader = known_leader
+        leader.promises = dict(promises)
+        leader.open = dict(open_nights)
+        leader.votes = {s: set(v) for s, v in votes}
+        leader.next_slot = next_slot
+        leader.queue = list(queue)
+        replica = caravan.replica
+        replica.floor, replica.executed = floor, executed
+        replica.supplies = dict(supplies)
+        replica.table = {t: (r, res) for t, r, res in table}
+        replica.decisions = dict(decisions)
+        replica.asked = set(asked)
+        caravan.pending = list(pending)
+        return caravan

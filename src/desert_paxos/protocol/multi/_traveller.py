@@ -16,6 +16,7 @@ A traveller never collapses and its list is finite, so it stops by itself.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 
 from .._effects import CancelTimer, Send, SetTimer
@@ -55,6 +56,31 @@ class Traveller:
     @property
     def name(self) -> str:
         return self.plan.name
+
+    def snapshot(self) -> Hashable:
+        return (self.plan, self.next_op, self.current, self.target, self.done)
+
+    @classmethod
+    def restore(cls, snapshot: Hashable, caravans: tuple[str, ...]) -> Traveller:
+        assert isinstance(snapshot, tuple)
+        plan, next_op, current, target, done = snapshot
+        traveller = cls(plan, caravans)
+        traveller.next_op, traveller.current = next_op, current
+        traveller.target, traveller.done = target, done
+        return traveller
+
+    def ask(self, operation: Command) -> list[JourneyEffect]:
+        """One more operation for this traveller (the REPL's /request): asked at once if it
+        is idle, else after the request it is waiting on."""
+        self.plan = replace(self.plan, operations=(*self.plan.operations, operation))
+        if self.current is not None:
+            self.done = False
+            return []
+        self.done = False
+        op = self.plan.operations[self.next_op]
+        self.next_op += 1
+        self.current = replace(op, traveller=self.name, request=self.next_op)
+        return [CancelTimer(name=THINK_TIMER), *self._ask(retry=False)]
 
     def on_start(self) -> list[JourneyEffect]:
         return self._think()
