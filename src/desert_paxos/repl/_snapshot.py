@@ -102,9 +102,9 @@ def restore(
     sim._seq = snap.heap_seq
     sim.event_seq = snap.event_seq
     sim.next_msg_id = snap.next_msg_id
-    config = sim.config
+    config, engine = sim.protocol_config, sim.engine  # either protocol (sim._engine)
     sim.caravans = {
-        name: None if state is None else Caravan.restore(config, name, state)
+        name: None if state is None else engine.restore(config, name, state)
         for name, state in snap.caravans
     }
     sim.disk = dict(snap.disk)
