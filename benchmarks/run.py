@@ -21,7 +21,8 @@ them (``wall``); on an idle machine the two agree within a few percent.
    time, with the bytecode cache written once beforehand, as any installed
    program has it; and once more with an empty cache (every module compiled).
 3. ``import desert_paxos.protocol`` in a fresh interpreter (``-X importtime``).
-4. The figures of ``bench_explore.py``, ``bench_swarm.py``, ``bench_goto.py``
+4. The figures of ``bench_explore.py``, ``bench_swarm.py``, ``bench_goto.py``,
+   ``bench_journey.py`` (the journey's committed requests per second)
    and ``bench_viewer.py`` (each ``main()`` returns a dict), when they exist.
 
 Everything lands in ``benchmarks/results.json`` with the machine and Python.
@@ -50,7 +51,13 @@ from workload import ROUNDS, Tally, round_scenario, run_simulator
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
-EXTRA_BENCHES = ("bench_explore", "bench_swarm", "bench_goto", "bench_viewer")
+EXTRA_BENCHES = (
+    "bench_explore",
+    "bench_swarm",
+    "bench_goto",
+    "bench_viewer",
+    "bench_journey",  # the long journey: committed requests per second
+)
 
 TARGET_RATIO = 1.0
 TARGET_TRACED_RATIO = 0.5
