@@ -126,11 +126,22 @@ def test_accept_persists_a_vote_per_night_and_a_repeat_writes_nothing() -> None:
     ]
 
 
-def test_accept_at_or_below_the_floor_is_ignored() -> None:
-    taziri = JourneyCaravan(cfg(), "Taziri", Logbook(floor=3))
-    assert (
-        taziri.on_message("Aghilas", Accept(ballot=b(1, "Aghilas"), slot=3, command=REST_DAY)) == []
-    )
+def test_accept_at_or_below_the_floor_gets_no_vote_but_the_snapshot() -> None:
+    taziri = JourneyCaravan(cfg(), "Taziri", Logbook(floor=3, supplies=(("water", 2),)))
+    accept = Accept(ballot=b(1, "Aghilas"), slot=3, command=REST_DAY)
+    assert taziri.acceptor.on_accept("Aghilas", accept) == []
+    assert taziri.on_message("Aghilas", accept) == [
+        Send(dst="Aghilas", msg=Snapshot(floor=3, supplies=(("water", 2),), table=()))
+    ]
+
+
+def test_accept_for_a_night_executed_here_sends_the_decision() -> None:
+    taziri = JourneyCaravan(cfg(), "Taziri")
+    taziri.on_message("Amastan", Decision(slot=1, command=put("water", 4)))
+    accept = Accept(ballot=b(2, "Aghilas"), slot=1, command=REST_DAY)
+    assert taziri.on_message("Aghilas", accept) == [
+        Send(dst="Aghilas", msg=Decision(slot=1, command=put("water", 4)))
+    ]
 
 
 # -- the leader: election, phase 1 once, phase 2 per night ---------------------------

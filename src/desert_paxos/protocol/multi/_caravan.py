@@ -11,7 +11,10 @@ The interface is the single-decree caravan's: ``on_start``, ``on_message``,
 * ``Request`` from a traveller: answered from the table if already executed;
   ordered by this caravan if it leads; otherwise passed to the caravan it
   believes leads (remembered, so a new leader gets it too).
-* ``Prepare``/``Accept`` go to the acceptor; ``Promise``/``Accepted``/``Nack``
+* ``Prepare``/``Accept`` go to the acceptor, except an ``Accept`` for a night
+  this caravan has already executed: its leader is behind (it lost the
+  decision, or the night was compacted here), so it gets the decisions from
+  that night on, or the snapshot, instead of a vote; ``Promise``/``Accepted``/``Nack``
   to the leader; ``Decision``/``CatchUp``/``Snapshot`` to the replica.
 * A ``Heartbeat`` under a banner at least the promised one names the leader
   and restarts the election timer; one from ahead of us makes us catch up.
@@ -74,7 +77,9 @@ class JourneyCaravan:
 
     def on_message(self, src: str, msg: JourneyMessage) -> list[JourneyEffect]:
         match msg:
-            case Accept():
+            case Accept(slot=slot):
+                if slot <= self.replica.executed:  # a leader behind us: tell it the night
+                    return self.replica.on_catch_up(src, CatchUp(after=slot - 1), self.record)
                 return self.acceptor.on_accept(src, msg)
             case Accepted():
                 return self.leader.on_accepted(src, msg)
@@ -108,7 +113,7 @@ class JourneyCaravan:
         if name == HEARTBEAT_TIMER:
             return leader.on_heartbeat_timer(executed)
         if name == RETRY_TIMER:
-            return leader.on_retry_timer()
+            return leader.on_retry_timer(executed)
         return []
 
     # -- routing ---------------------------------------------------------------
@@ -182,7 +187,8 @@ class JourneyCaravan:
 
     def _learn(self, slot: int, command: Command) -> list[JourneyEffect]:
         effects = self.replica.learn(slot, command, self.leader.leading)
-        if not effects:
+        if not effects:  # known already: a commander still open for it has nothing to do
+            self.leader.forget(slot)
             return effects
         return self._after_execution(effects)
 
@@ -194,6 +200,8 @@ class JourneyCaravan:
                 leader.forget(effect.slot)
             elif isinstance(effect, Executed) and effect.command in self.pending:
                 self.pending.remove(effect.command)
+        for slot in [s for s in leader.open if s <= replica.executed]:
+            leader.forget(slot)  # executed here (a snapshot skips the Learn of its nights)
         if replica.compacted():
             effects.extend(self.acceptor.compact(replica.floor, replica.supplies, replica.table))
         effects.extend(leader.drain(replica.executed))
@@ -230,6 +238,7 @@ class JourneyCaravan:
             tuple(sorted(replica.decisions.items())),
             tuple(sorted(replica.asked)),
             tuple(self.pending),
+            leader.ahead,
         )
 
     @classmethod
@@ -255,6 +264,7 @@ class JourneyCaravan:
             decisions,
             asked,
             pending,
+            ahead,
         ) = snapshot
         caravan = cls(config, name, record)
         caravan.acceptor.promised = promised
@@ -273,4 +283,5 @@ class JourneyCaravan:
         replica.decisions = dict(decisions)
         replica.asked = set(asked)
         caravan.pending = list(pending)
+        leader.ahead = ahead
         return caravan

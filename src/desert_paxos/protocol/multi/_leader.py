@@ -12,7 +12,10 @@ banner:
   the command voted under the highest banner, if any (the single-decree
   adoption rule, per night); a night with no vote up to the highest voted
   night is a hole, closed with a rest day. The leader then opens new nights
-  after that. This is phase 1 once for all open nights.
+  after that. This is phase 1 once for all open nights. A promiser whose floor
+  is above what this leader has executed has compacted nights the leader never
+  saw: the leader asks it to catch up (a ``CatchUp``, again at every retry
+  until it has them), since it opens new nights only within its window.
 * A **commander** (phase 2) per open night sends ``Accept(b, night, command)``
   and counts ``Accepted`` votes; a phase-2 quorum decides the night, and the
   leader tells every caravan a ``Decision``. The leader re-sends the open
@@ -36,7 +39,17 @@ from .._ballot import Ballot
 from .._effects import CancelTimer, Send, SetTimer
 from ._commands import REST_DAY, Command
 from ._config import Elected, JourneyConfig, JourneyEffect
-from ._messages import Accept, Accepted, Decision, Heartbeat, Nack, Prepare, Promise, SlotVote
+from ._messages import (
+    Accept,
+    Accepted,
+    CatchUp,
+    Decision,
+    Heartbeat,
+    Nack,
+    Prepare,
+    Promise,
+    SlotVote,
+)
 
 __all__ = ["ELECTION_TIMER", "HEARTBEAT_TIMER", "RETRY_TIMER", "Leader"]
 
@@ -49,6 +62,7 @@ FOLLOWING, SCOUTING, LEADING = "following", "scouting", "leading"
 
 class Leader:
     __slots__ = (
+        "ahead",
         "ballot",
         "config",
         "leader",
@@ -74,6 +88,9 @@ class Leader:
         self.votes: dict[int, set[str]] = {}
         self.next_slot = 1
         self.queue: list[Command] = []  # requests waiting for a night in the window
+        # A promiser whose floor is above what this leader executed: (who, its floor). The
+        # leader asks it to catch up (and asks again at each retry until it has).
+        self.ahead: tuple[str, int] | None = None
 
     @property
     def leading(self) -> bool:
@@ -132,6 +149,14 @@ class Leader:
                     best[vote.slot] = vote
         top = max(best, default=floor)
         filled = tuple(s for s in range(floor + 1, top + 1) if s not in best)
+        self.ahead = None
+        if floor > executed:  # nights decided (and compacted) elsewhere: catch up on them
+            who = next(
+                c
+                for c in self.config.caravans
+                if c in self.promises and self.promises[c].floor == floor
+            )
+            self.ahead = (who, floor)
         self.state = LEADING
         self.leader = self.name
         self.next_slot = top + 1
@@ -142,6 +167,7 @@ class Leader:
         for slot in range(floor + 1, top + 1):
             reported = best.get(slot)
             effects.extend(self._open(slot, REST_DAY if reported is None else reported.command))
+        effects.extend(self._catch_up(executed))
         effects.extend(self._heartbeat(executed))
         effects.append(
             SetTimer(name=RETRY_TIMER, low=self.config.retry_every, high=self.config.retry_every)
@@ -239,11 +265,18 @@ class Leader:
             return []
         return self._heartbeat(executed)
 
-    def on_retry_timer(self) -> list[JourneyEffect]:
+    def _catch_up(self, executed: int) -> list[JourneyEffect]:
+        """Ask the promiser ahead of this leader for the nights it lacks, until it has them."""
+        if self.ahead is None or executed >= self.ahead[1]:
+            self.ahead = None
+            return []
+        return [Send(dst=self.ahead[0], msg=CatchUp(after=executed))]
+
+    def on_retry_timer(self, executed: int) -> list[JourneyEffect]:
         if self.state != LEADING:
             return []
         assert self.ballot is not None
-        effects: list[JourneyEffect] = []
+        effects: list[JourneyEffect] = self._catch_up(executed)
         for slot in sorted(self.open):
             accept = Accept(ballot=self.ballot, slot=slot, command=self.open[slot])
             effects.extend(
