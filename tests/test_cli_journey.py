@@ -45,3 +45,28 @@ def test_export_history_of_a_single_decree_trace_is_refused(tmp_path: Path) -> N
     done = cli("export", str(trace), "--history", str(tmp_path / "h.jsonl"))
     assert done.returncode == 2 and "single-decree" in done.stderr
     assert not (tmp_path / "h.jsonl").exists()
+
+
+def test_swarm_of_journeys_from_the_command_line() -> None:
+    done = cli("swarm", "--protocol", "multi-paxos", "--seeds", "20", "--executor", "inline")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "20 held, 0 failed" in done.stdout
+    broken = cli(
+        "swarm",
+        "--protocol",
+        "multi-paxos",
+        "--variant",
+        "twice-executed",
+        "--seeds",
+        "10",
+        "--executor",
+        "inline",
+    )
+    assert (
+        broken.returncode == 1
+        and "--protocol multi-paxos --variant twice-executed" in broken.stdout
+    )
+    wrong = cli("swarm", "--protocol", "multi-paxos", "--variant", "forgetful-acceptor")
+    assert wrong.returncode == 2 and "stale-read" in wrong.stderr
+    shrink = cli("swarm", "--protocol", "multi-paxos", "--shrink")
+    assert shrink.returncode == 2 and "single-decree" in shrink.stderr

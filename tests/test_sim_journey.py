@@ -19,6 +19,7 @@ from desert_paxos.scenario import (
     scenario_from_data,
 )
 from desert_paxos.sim import SimTraceWriter, Simulation
+from desert_paxos.swarm import draw_desert, run_swarm
 from desert_paxos.trace._io import parse_trace_lines
 
 
@@ -83,17 +84,30 @@ def test_the_leader_that_collapses_is_replaced_and_gets_up_caught_up() -> None:
     [
         ("sandstorm-isolates-leader", "stale-read", 5, "linearizable"),
         ("leader-collapses", "twice-executed", 0, "once"),
-        ("sandstorm-isolates-leader", "skip-phase1", 0, "slot-choice"),
+        ("swarm", "skip-phase1", 4, "slot-choice"),
+        ("swarm", "stale-read", 92, "linearizable"),
+        ("swarm", "twice-executed", 1, "once"),
     ],
 )
 def test_each_broken_journey_is_caught(name: str, variant: str, seed: int, invariant: str) -> None:
-    scenario = replace(load_builtin(name), variant=variant)
-    events, sim = traced(scenario, seed)
+    if name == "swarm":  # one of the swarm's random journeys (swarm --protocol multi-paxos)
+        real = draw_desert(seed, "paxos", "multi-paxos").scenario
+    else:
+        real = load_builtin(name)
+    events, sim = traced(replace(real, variant=variant), seed)
     assert sim.violation is not None and sim.violation.invariant == invariant
     told = [e for e in events if e["kind"] == "violation"]
     assert told and told[0]["invariant"] == invariant and told[0]["rule"]
     # The real journey under the same desert and seed holds.
-    assert Simulation(load_builtin(name), seed=seed).run().violation is None
+    assert Simulation(real, seed=seed).run().violation is None
+
+
+def test_the_swarm_of_journeys_holds_and_catches_a_broken_variant() -> None:
+    held = run_swarm(60, protocol="multi-paxos")
+    assert held.ok and held.done == 60 and held.deliveries > 0
+    broken = run_swarm(20, variant="twice-executed", protocol="multi-paxos")
+    assert broken.safety_failed > 0
+    assert all(f.kind == "safety" for f in broken.failures if "once" in f.detail)
 
 
 def test_the_log_stays_bounded_on_a_long_journey() -> None:

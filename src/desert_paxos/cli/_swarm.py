@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .._files import write_output
 from ..narrate import LEVELS
 from ..protocol import VARIANTS
+from ..protocol.multi import JOURNEY_VARIANTS
 from ._common import (
     EXIT_OK,
     EXIT_VIOLATED,
@@ -36,6 +37,8 @@ _EXAMPLES = """\
   desert-paxos swarm --seeds 10000                      the real protocol must hold in every desert
   desert-paxos swarm --seeds 2000 --variant early-learner --shrink
   desert-paxos swarm --show 139 --variant early-learner  tell one seed's desert, as `run` does
+  desert-paxos swarm --protocol multi-paxos --seeds 300   random journeys (Multi-Paxos)
+  desert-paxos swarm --protocol multi-paxos --variant twice-executed --seeds 200
   desert-paxos swarm --seeds 100000 --executor dask --scheduler tcp://10.0.0.5:8786
 limits: --seeds at most 100,000,000 per sweep (go on with --first), --workers at most one per
 core, --chunk at most 10,000; Ctrl-C or SIGTERM stops the sweep and its workers, and a worker
@@ -74,6 +77,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--variant", default="paxos", metavar="NAME", help="sweep a broken variant (default paxos)"
+    )
+    p.add_argument(
+        "--protocol",
+        choices=("paxos", "multi-paxos"),
+        default="paxos",
+        help="multi-paxos: random journeys (travellers' requests, faults, then calm)",
     )
     p.add_argument(
         "--executor",
@@ -118,8 +127,11 @@ def register(subparsers: Any) -> None:
 
 def _check_args(args: argparse.Namespace) -> None:
     problems: list[str] = []
-    if args.variant not in VARIANTS:
-        problems.append(f"--variant {args.variant!r} is unknown (known: {', '.join(VARIANTS)})")
+    known = VARIANTS if args.protocol == "paxos" else JOURNEY_VARIANTS
+    if args.variant not in known:
+        problems.append(f"--variant {args.variant!r} is unknown (known: {', '.join(known)})")
+    if args.shrink and args.protocol != "paxos":
+        problems.append("--shrink shrinks single-decree deserts only; use --show SEED --save FILE")
     if args.scheduler and args.executor != "dask":
         problems.append("--scheduler needs --executor dask")
     if args.save and args.show is None:
@@ -143,9 +155,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise CliError("bad options:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def reproduce(seed: int, variant: str) -> str:
+def reproduce(seed: int, variant: str, protocol: str = "paxos") -> str:
     """The command that tells one seed's desert again."""
     extra = f" --variant {variant}" if variant != "paxos" else ""
+    if protocol != "paxos":
+        extra = f" --protocol {protocol}{extra}"
     return f"desert-paxos swarm --show {seed}{extra}"
 
 
@@ -171,6 +185,7 @@ def _main(args: argparse.Namespace) -> int:
                 chunk=chunk,
                 progress=bar,
                 window=4 * workers,
+                protocol=args.protocol,
             )
     finally:
         bar.clear()
@@ -181,7 +196,7 @@ def _main(args: argparse.Namespace) -> int:
     out.write(f"Ran in {summary.seconds:.1f} s on {label}: {rate:,.0f} seeds/s.\n")
     for failure in summary.failures[:10]:
         out.write(f"  seed {failure.seed}: {failure.kind} — {failure.detail}\n")
-        out.write(f"    reproduce: {reproduce(failure.seed, args.variant)}\n")
+        out.write(f"    reproduce: {reproduce(failure.seed, args.variant, args.protocol)}\n")
     if summary.failed > 10:
         out.write(f"  … and {summary.failed - 10:,} more failing seeds.\n")
     if summary.failures and args.shrink:
@@ -253,7 +268,7 @@ def _show(args: argparse.Namespace) -> int:
     from ..swarm import draw_desert, verdict_of
     from ._run import run_scenario
 
-    desert = draw_desert(args.show, args.variant)
+    desert = draw_desert(args.show, args.variant, args.protocol)
     if args.save:
         _write_scenario(Path(args.save), desert.scenario.to_json())
     result, narrator, _ = run_scenario(
@@ -267,7 +282,8 @@ def _show(args: argparse.Namespace) -> int:
     narrator.print_summary()
     verdict = verdict_of(desert, result)
     if verdict.kind is None:
-        sys.stdout.write(f"Seed {args.show} holds: safe, and decided after the calm.\n")
+        after = "every request answered" if args.protocol != "paxos" else "decided"
+        sys.stdout.write(f"Seed {args.show} holds: safe, and {after} after the calm.\n")
         return EXIT_OK
     sys.stdout.write(f"Seed {args.show} fails ({verdict.kind}): {verdict.detail}\n")
     if args.save:

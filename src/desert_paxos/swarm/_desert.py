@@ -58,8 +58,13 @@ class Desert:
     calm_at: int
 
 
-def draw_desert(seed: int, variant: str = "paxos") -> Desert:
-    """The desert of ``seed``; the same seed always draws the same desert."""
+def draw_desert(seed: int, variant: str = "paxos", protocol: str = "paxos") -> Desert:
+    """The desert of ``seed``; the same seed always draws the same desert (``protocol``
+    "multi-paxos": a journey, see ``_journey``)."""
+    if protocol == "multi-paxos":
+        from ._journey import draw_journey
+
+        return draw_journey(seed, variant)
     rng = random.Random(seed)
     n = rng.randint(3, 5)
     names = DEFAULT_CARAVANS[:n]

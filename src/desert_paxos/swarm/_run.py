@@ -145,6 +145,17 @@ def verdict_of(desert: Desert, result: RunResult) -> Verdict:
     v = result.violation
     if v is not None:
         return Verdict("safety", f"{v.invariant} at t={v.t}: {v.message}", v.invariant, deliveries)
+    if desert.scenario.journey is not None:  # a journey is live when it ends quiet in time
+        if result.end_reason == "quiet":
+            return Verdict(None, "every request answered", None, deliveries)
+        ticks = desert.scenario.until - desert.calm_at
+        return Verdict(
+            "liveness",
+            f"a traveller was still unanswered or a caravan behind {ticks} ticks after the calm "
+            f"at t={desert.calm_at} (end: {result.end_reason})",
+            None,
+            deliveries,
+        )
     names = desert.scenario.caravans
     unaware = [name for name in names if name not in result.decisions]
     if not unaware:
@@ -158,12 +169,12 @@ def verdict_of(desert: Desert, result: RunResult) -> Verdict:
     return Verdict("liveness", detail, None, deliveries)
 
 
-def run_chunk(first: int, count: int, variant: str) -> ChunkResult:
+def run_chunk(first: int, count: int, variant: str, protocol: str = "paxos") -> ChunkResult:
     """Check seeds ``first`` .. ``first + count - 1``; the unit of work an executor runs."""
     deliveries = 0
     failures: list[Failure] = []
     for seed in range(first, first + count):
-        verdict = check_desert(draw_desert(seed, variant))
+        verdict = check_desert(draw_desert(seed, variant, protocol))
         deliveries += verdict.deliveries
         if verdict.kind is not None:
             failures.append(Failure(seed, verdict.kind, verdict.detail))
@@ -198,18 +209,22 @@ def _chunks(first: int, seeds: int, size: int) -> Iterator[tuple[int, int]]:
 
 
 def _results(
-    executor: Executor | None, chunks: Iterator[tuple[int, int]], variant: str, window: int
+    executor: Executor | None,
+    chunks: Iterator[tuple[int, int]],
+    variant: str,
+    window: int,
+    protocol: str = "paxos",
 ) -> Generator[ChunkResult, None, None]:
     if executor is None:
         for start, count in chunks:
-            yield run_chunk(start, count, variant)
+            yield run_chunk(start, count, variant, protocol)
         return
     # At most ``window`` chunks are out at a time: one more is submitted as each completes.
     pending: dict[Future[ChunkResult], int] = {}
     try:
         while True:
             for start, count in islice(chunks, window - len(pending)):
-                pending[executor.submit(run_chunk, start, count, variant)] = start
+                pending[executor.submit(run_chunk, start, count, variant, protocol)] = start
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -230,6 +245,7 @@ def run_swarm(
     chunk: int = 200,
     progress: SwarmProgress | None = None,
     window: int = 16,
+    protocol: str = "paxos",
 ) -> SwarmSummary:
     """Check ``seeds`` deserts starting at ``first``; Ctrl-C stops and keeps what is done.
 
@@ -237,7 +253,9 @@ def run_swarm(
     """
     summary = SwarmSummary(variant=variant, first=first, seeds=seeds)
     started = time.perf_counter()
-    results = _results(executor, _chunks(first, seeds, max(1, chunk)), variant, max(1, window))
+    results = _results(
+        executor, _chunks(first, seeds, max(1, chunk)), variant, max(1, window), protocol
+    )
     try:
         for chunk_result in results:
             summary.add(chunk_result)
