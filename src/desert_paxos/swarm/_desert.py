@@ -82,12 +82,7 @@ def draw_desert(seed: int, variant: str = "paxos", protocol: str = "paxos") -> D
     ]
     timeline = _storms(rng, names, calm_at) + _crashes(rng, names, calm_at)
     # The liveness phase: everything calms down and every proposer asks again.
-    down = _down_at(timeline, calm_at)
-    timeline.append(TimelineEvent(at=calm_at, kind="calm"))
-    timeline.append(
-        TimelineEvent(at=calm_at, kind="network", network=NetworkChange(loss=0.0, duplicate=0.0))
-    )
-    timeline.extend(TimelineEvent(at=calm_at, kind="recover", caravan=name) for name in down)
+    calm_down(timeline, calm_at)
     proposals.extend(
         Proposal(at=calm_at + 1, caravan=names[i], campsite=CAMPSITES[i]) for i in proposers
     )
@@ -160,6 +155,17 @@ def _crashes(rng: random.Random, names: tuple[str, ...], calm_at: int) -> list[T
         if end < calm_at:
             events.append(TimelineEvent(at=end, kind="recover", caravan=name))
     return events
+
+
+def calm_down(timeline: list[TimelineEvent], calm_at: int) -> None:
+    """The liveness phase's start: the storm ends, riders are neither lost nor doubled any
+    more, and every caravan still collapsed gets up (a swarm journey's too)."""
+    down = _down_at(timeline, calm_at)
+    timeline.append(TimelineEvent(at=calm_at, kind="calm"))
+    timeline.append(
+        TimelineEvent(at=calm_at, kind="network", network=NetworkChange(loss=0.0, duplicate=0.0))
+    )
+    timeline.extend(TimelineEvent(at=calm_at, kind="recover", caravan=name) for name in down)
 
 
 def _down_at(timeline: list[TimelineEvent], calm_at: int) -> list[str]:

@@ -23,9 +23,9 @@ from __future__ import annotations
 import random
 
 from ..protocol import DEFAULT_CARAVANS
-from ..scenario import Network, NetworkChange, Scenario, TimelineEvent
+from ..scenario import Network, Scenario
 from ..scenario._journey import Journey, TravellerSpec
-from ._desert import LIVENESS_TICKS, Desert, _crashes, _delay, _down_at, _storms
+from ._desert import LIVENESS_TICKS, Desert, _crashes, _delay, _storms, calm_down
 
 __all__ = ["TRAVELLERS", "draw_journey"]
 
@@ -60,12 +60,7 @@ def draw_journey(seed: int, variant: str = "paxos") -> Desert:
     )
     calm_at = rng.randint(200, 1200)
     timeline = _storms(rng, names, calm_at) + _crashes(rng, names, calm_at)
-    down = _down_at(timeline, calm_at)
-    timeline.append(TimelineEvent(at=calm_at, kind="calm"))
-    timeline.append(
-        TimelineEvent(at=calm_at, kind="network", network=NetworkChange(loss=0.0, duplicate=0.0))
-    )
-    timeline.extend(TimelineEvent(at=calm_at, kind="recover", caravan=name) for name in down)
+    calm_down(timeline, calm_at)
     timeline.sort(key=lambda e: e.at)
     scenario = Scenario(
         name=f"swarm-journey-{seed}",
