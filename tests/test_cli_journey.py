@@ -70,3 +70,13 @@ def test_swarm_of_journeys_from_the_command_line() -> None:
     assert wrong.returncode == 2 and "stale-read" in wrong.stderr
     shrink = cli("swarm", "--protocol", "multi-paxos", "--shrink")
     assert shrink.returncode == 2 and "single-decree" in shrink.stderr
+
+
+def test_replay_of_a_journey_tells_its_summary(tmp_path: Path) -> None:
+    trace = tmp_path / "j.jsonl"
+    cli("run", "leader-collapses", "--log-level", "quiet", "--trace", str(trace))
+    done = cli("replay", str(trace))
+    assert done.returncode == 0, done.stderr
+    assert "Journey: 12 nights decided and executed, 12 requests answered" in done.stdout
+    assert "the travellers' history: linearizable" in done.stdout
+    assert "Night 1 is chosen" in done.stdout

@@ -68,6 +68,9 @@ def summarize_trace(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
         summary["reason"] = end.get("reason", "?")
         if isinstance(end.get("knowing"), list):
             summary["knowing"] = end["knowing"]
+        for key in ("executed", "nights", "answered", "linearizable"):  # a journey's end
+            if key in end:
+                summary[key] = end[key]
     return summary
 
 
