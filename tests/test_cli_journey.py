@@ -80,3 +80,17 @@ def test_replay_of_a_journey_tells_its_summary(tmp_path: Path) -> None:
     assert "Journey: 12 nights decided and executed, 12 requests answered" in done.stdout
     assert "the travellers' history: linearizable" in done.stdout
     assert "Night 1 is chosen" in done.stdout
+
+
+def test_the_viewer_page_of_a_journey_has_its_log_view(tmp_path: Path) -> None:
+    trace, page = tmp_path / "j.jsonl", tmp_path / "j.html"
+    cli("run", "leader-collapses", "--log-level", "quiet", "--trace", str(trace))
+    assert cli("export", str(trace), "--html", str(page)).returncode == 0
+    text = page.read_text(encoding="utf-8")
+    assert "<h2>The log: a command for every night</h2>" in text
+    assert text.count("<tr><th>night ") == 12
+    assert "<tr><th>night 1</th><td>chosen t=" in text and "known t=" in text
+    day, day_page = tmp_path / "d.jsonl", tmp_path / "d.html"
+    cli("run", "calm-day", "--log-level", "quiet", "--trace", str(day))
+    assert cli("export", str(day), "--html", str(day_page)).returncode == 0
+    assert "log-view" not in day_page.read_text(encoding="utf-8")

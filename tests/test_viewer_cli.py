@@ -36,7 +36,8 @@ def test_export_needs_something_to_make(storm_trace: Path) -> None:
     done = cli("export", str(storm_trace))
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "desert-paxos export: say what to make: --html OUT.html and/or --gif OUT.gif"
+        "desert-paxos export: say what to make: --html OUT.html, --gif OUT.gif and/or "
+        "--history OUT.jsonl"
     )
 
 

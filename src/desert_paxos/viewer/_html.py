@@ -27,6 +27,7 @@ from .._files import write_output
 from ..narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_voice
 from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..trace import incomplete_note, summarize_trace
+from ._journey import log_view_html
 from ._model import LANE_MARKS, CaravanState, RunModel, build_model, promise_text, vote_text
 
 __all__ = ["EVENT_COLUMNS", "event_columns", "model_data", "page_data", "render_html", "write_html"]
@@ -187,9 +188,10 @@ def render_html(header: dict[str, Any], events: list[dict[str, Any]]) -> str:
         "CSS": _asset("viewer.css"),
         "JS": _asset("viewer.js"),
         "DATA": _script_json(page_data(header, events)),
+        "LOG": log_view_html(header, events),  # a journey's nights × caravans (viewer._journey)
     }
     # One pass, so text from the trace can never be mistaken for a later slot.
-    return re.sub(r"\{\{(TITLE|CSS|JS|DATA)\}\}", lambda m: slots[m[1]], _asset("page.html"))
+    return re.sub(r"\{\{(TITLE|CSS|JS|DATA|LOG)\}\}", lambda m: slots[m[1]], _asset("page.html"))
 
 
 def write_html(header: dict[str, Any], events: list[dict[str, Any]], path: str | Path) -> None:
