@@ -20,6 +20,7 @@ from . import (
     _export,
     _learn,
     _linearizable,
+    _maelstrom,
     _magic,
     _repl,
     _replay,
@@ -50,6 +51,7 @@ _COMMANDS = (
     _linearizable,
     _desert,
     _caravan,
+    _maelstrom,
 )
 
 _EPILOG = """\
