@@ -406,6 +406,8 @@ async def _serve_page(room: Room, ws: WebSocket, drives: bool) -> None:
                     room.broadcast([room.where()])
             elif op == "pause":
                 await room.pause()
+                async with room.lock:
+                    room.broadcast([room.where()])
     finally:
         async with room.lock:
             room.leave(client)
