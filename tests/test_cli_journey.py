@@ -90,6 +90,7 @@ def test_the_viewer_page_of_a_journey_has_its_log_view(tmp_path: Path) -> None:
     assert "<h2>The log: a command for every night</h2>" in text
     assert text.count("<tr><th>night ") == 12
     assert "<tr><th>night 1</th><td>chosen t=" in text and "known t=" in text
+    assert "leads under banner" in text  # the page's story column speaks the journey's voice
     day, day_page = tmp_path / "d.jsonl", tmp_path / "d.html"
     cli("run", "calm-day", "--log-level", "quiet", "--trace", str(day))
     assert cli("export", str(day), "--html", str(day_page)).returncode == 0

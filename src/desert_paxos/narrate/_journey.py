@@ -30,7 +30,7 @@ from typing import Any
 from ._story import Told
 from ._voices import fmt_ballot, join_names
 
-__all__ = ["JourneyStory", "journey_protocol_voice", "journey_story_voice"]
+__all__ = ["JourneyStory", "journey_level", "journey_protocol_voice", "journey_story_voice"]
 
 _INFO = {
     "request",
@@ -325,6 +325,11 @@ def _seen(told: set[tuple[int, Any]], slot: int, ballot: Any) -> bool:
         return True
     told.add(key)
     return False
+
+
+def journey_level(event: dict[str, Any]) -> int:
+    """The lowest log level at which a journey's ``event`` is told (0: always)."""
+    return _level(event)
 
 
 def _level(event: dict[str, Any]) -> int:

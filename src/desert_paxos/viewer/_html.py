@@ -25,6 +25,7 @@ from typing import Any
 
 from .._files import write_output
 from ..narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_voice
+from ..narrate._journey import journey_level, journey_protocol_voice, journey_story_voice
 from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..trace import incomplete_note, summarize_trace
 from ._journey import log_view_html
@@ -56,21 +57,26 @@ def _state_row(index: int, state: CaravanState) -> list[Any]:
 
 def page_data(header: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything the page script needs, as plain JSON-ready values."""
-    return {**model_data(build_model(header, events)), **event_columns(events)}
+    journey = header.get("protocol") == "multi-paxos"
+    return {**model_data(build_model(header, events)), **event_columns(events, journey=journey)}
 
 
 # The page's per-event lists: a live page (``desert-paxos serve``) appends to them as events come.
 EVENT_COLUMNS = ("times", "kinds", "levels", "story", "protocol", "events")
 
 
-def event_columns(events: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Each event's time, kind, log level, both voices, and the event itself."""
+def event_columns(events: list[dict[str, Any]], *, journey: bool = False) -> dict[str, list[Any]]:
+    """Each event's time, kind, log level, both voices, and the event itself (a
+    ``journey``'s events in the journey's voices, ``narrate._journey``)."""
+    level, story, protocol = event_level, story_voice, protocol_voice
+    if journey:
+        level, story, protocol = journey_level, journey_story_voice, journey_protocol_voice
     return {
         "times": [int(e["t"]) for e in events],
         "kinds": [str(e.get("kind")) for e in events],
-        "levels": [event_level(e) for e in events],
-        "story": [story_voice(e) for e in events],
-        "protocol": [protocol_voice(e) for e in events],
+        "levels": [level(e) for e in events],
+        "story": [story(e) for e in events],
+        "protocol": [protocol(e) for e in events],
         "events": events,
     }
 
