@@ -20,6 +20,7 @@ from desert_paxos.scenario import (
 )
 from desert_paxos.sim import SimTraceWriter, Simulation
 from desert_paxos.swarm import draw_desert, run_swarm
+from desert_paxos.trace import TraceError
 from desert_paxos.trace._io import parse_trace_lines
 
 
@@ -266,3 +267,20 @@ def test_a_journey_scenario_round_trips() -> None:
     for name in JOURNEY_NAMES:
         scenario = load_builtin(name)
         assert scenario_from_data(scenario.to_json(), name) == scenario
+
+
+def test_the_trace_contract_reads_a_journey_by_its_header_and_names_a_bad_field() -> None:
+    out = io.StringIO()
+    Simulation(load_builtin("calm-journey"), observers=[SimTraceWriter(out)]).run()
+    lines = out.getvalue().splitlines()
+    accept = next(i for i, line in enumerate(lines) if '"type": "accept"' in line)
+    bad = json.loads(lines[accept])
+    bad["msg"]["slot"] = "one"
+    edited = [*lines[:accept], json.dumps(bad), *lines[accept + 1 :]]
+    with pytest.raises(TraceError, match=r"msg\.slot"):
+        parse_trace_lines(iter(edited), "bad.jsonl")
+    # Read as a single-decree trace, a journey's promise lacks "accepted": refused by name.
+    header = json.loads(lines[0])
+    del header["protocol"]
+    with pytest.raises(TraceError, match=r"promise|persist|accept"):
+        parse_trace_lines(iter([json.dumps(header), *lines[1:]]), "bad.jsonl")
