@@ -12,26 +12,39 @@ event. The simulation itself is captured every ``SNAPSHOT_EVERY`` positions.
 Going to a position behind the frontier restores the nearest snapshot at or
 before it and re-executes the few steps in between: the simulator is
 deterministic (one seeded generator, integer time), so the replayed steps are
-exactly the recorded ones and nothing needs storing per step but three
+exactly the recorded ones and nothing needs storing per step but four
 integers. Going past the frontier runs the simulation live and records. The
 known future is kept when travelling back, so ``/back`` then ``/step`` shows
 the same events again; a new act of the desert starts a new machine (see the
 session), which is how the old future is discarded.
+
+Recording costs little, in time and in memory. The simulator writes the lines
+itself through its fast trace path (a :class:`~desert_paxos.sim.SimTraceWriter`
+whose ``write`` appends to the record: no event dictionary is built and no
+JSON encoder runs for the common kinds), into a :class:`TraceLines` that keeps
+them as a few large UTF-8 blocks; the per-position integers live in arrays,
+and when each rider set out is read from them (every rider named in a step set
+out at that step's tick). A replayed step is told to nobody (the simulator
+then builds no line at all) and its trace seq is set from the record; with
+``verify`` on, the replayed lines are written and compared with the record.
 """
 
 from __future__ import annotations
 
 import json
+from array import array
 from bisect import bisect_right, insort
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import IO, Any, cast, overload
 
 from ..scenario import Scenario
-from ..sim import Simulation
+from ..sim import SimTraceWriter, Simulation
+from ..sim._events import header_event
 from ..sim._simulator import SCRIPT
+from ._lines import TraceLines
 from ._snapshot import SimSnapshot, capture, next_event_time, rescripted, restore
 
-__all__ = ["SNAPSHOT_EVERY", "ReplayMismatch", "TimeMachine", "encode_event"]
+__all__ = ["SNAPSHOT_EVERY", "ReplayMismatch", "SentTimes", "TimeMachine", "encode_event"]
 
 SNAPSHOT_EVERY = 256
 
@@ -50,39 +63,41 @@ class TimeMachine:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
-        self.header: dict[str, Any] = {}
-        self.lines: list[str] = []  # trace line of event seq i+1, up to the frontier
-        self.sent_at: list[int] = []  # when rider id i+1 set out
-        self.seq_after: list[int] = []  # per position: trace seq of the last event told
-        self.t_after: list[int] = []  # per position: the simulator's clock
-        self.last_event_t: list[int] = []  # per position: tick of the last real event (-1: none)
-        self.ids_after: list[int] = []  # per position: riders named so far
+        self.lines = TraceLines()  # trace line of event seq i+1, up to the frontier
+        self.sent_at = SentTimes(self)  # when rider id i+1 set out
+        self.seq_after = array("q")  # per position: trace seq of the last event told
+        self.t_after = array("q")  # per position: the simulator's clock
+        self.last_event_t = array("q")  # per position: tick of the last real event (-1: none)
+        self.ids_after = array("q")  # per position: riders named so far
         self.snapshots: dict[int, SimSnapshot] = {}
         self._snapshot_positions: list[int] = []
         self.position = 0
-        self._replaying = False
-        self.sim = Simulation(scenario, observers=[self._record])
+        self._writer = _writer_into(self.lines.append)  # writes each line into the record
+        self.sim = Simulation(scenario, observers=[self._writer])
+        self.header: dict[str, Any] = header_event(
+            scenario, self.sim.seed, self.sim.until, self.sim.config
+        )
         self.sim.start()
+        self.lines.drop_first()  # the header line: kept as ``header``, not as a line
         self._note_position()
         self._snapshot(0)
 
     # -- recording ------------------------------------------------------------
 
-    def _record(self, event: dict[str, Any]) -> None:
-        if self._replaying:
-            if self.verify:
-                seq = event["seq"]
-                recorded = self.lines[seq - 1]
-                if recorded != encode_event(event):
-                    raise ReplayMismatch(f"replay differs at seq {seq}: {recorded}")
-            return
-        kind = event["kind"]
-        if kind == "header":
-            self.header = event
-            return
-        self.lines.append(encode_event(event))
-        if kind == "send":
-            self.sent_at.append(event["t"])
+    def _replay_observers(self, position: int) -> list[Any]:
+        """Nobody, or with ``verify`` a writer comparing each replayed line with the record."""
+        if not self.verify:
+            return []
+        told = [self.seq_after[position]]
+        lines = self.lines
+
+        def check(text: str) -> None:
+            told[0] = seq = told[0] + 1
+            recorded = lines[seq - 1] if seq <= len(lines) else None
+            if recorded != text[:-1]:
+                raise ReplayMismatch(f"replay differs at seq {seq}: {recorded}")
+
+        return [_writer_into(check)]
 
     def _note_position(self, processed: bool = False) -> None:
         sim = self.sim
@@ -91,6 +106,7 @@ class TimeMachine:
         last = self.last_event_t[-1] if self.last_event_t else -1
         self.last_event_t.append(sim.now if processed else last)
         self.ids_after.append(sim.next_msg_id)
+        self.lines.seal()
 
     def _snapshot(self, position: int) -> None:
         self.snapshots[position] = capture(self.sim)
@@ -116,8 +132,8 @@ class TimeMachine:
         pending = {e[3]: (e[0], e[1]) for e in fresh.heap if e[2] == SCRIPT}
         fork.scenario = scenario
         fork.header = headers[0]
-        fork.lines = self.lines[: self.seq_after[shared]]
-        fork.sent_at = list(self.sent_at)
+        fork.lines = self.lines.prefix(self.seq_after[shared])
+        fork.sent_at = SentTimes(fork)
         fork.seq_after = self.seq_after[: shared + 1]
         fork.t_after = self.t_after[: shared + 1]
         fork.last_event_t = self.last_event_t[: shared + 1]
@@ -129,16 +145,16 @@ class TimeMachine:
             if patched is None:
                 raise ReplayMismatch(f"the script already run differs at position {p}")
             fork.snapshots[p] = patched
-        fork._replaying = False
+        fork._writer = _writer_into(fork.lines.append)
         nearest = fork._snapshot_positions[-1]
-        fork.sim = restore(fork.snapshots[nearest], scenario, [fork._record])
+        fork.sim = restore(fork.snapshots[nearest], scenario, [])
         fork.position = nearest
         fork.verify = True
         try:
             fork.goto(shared)
         finally:
             del fork.verify  # back to the class default
-        del fork.sent_at[fork.ids_after[shared] :]
+        fork.sim.observers = [fork._writer]
         return fork
 
     # -- where we are ---------------------------------------------------------
@@ -177,22 +193,30 @@ class TimeMachine:
         if sim.end_reason is not None:
             return False
         position = self.position
-        if position < self.frontier:  # the known future: replay it
-            self._replaying = True
+        if position < len(self.seq_after) - 1:  # the known future: replay it, told to nobody
+            sim.observers = self._replay_observers(position)
             try:
                 sim.step()
             finally:
-                self._replaying = False
-            self.position = position + 1
-            if self.position % SNAPSHOT_EVERY == 0 and self.position not in self.snapshots:
-                self._snapshot(self.position)
+                sim.observers = [self._writer]
+            self.position = position = position + 1
+            sim.event_seq = self.seq_after[position]
+            if position % SNAPSHOT_EVERY == 0 and position not in self.snapshots:
+                self._snapshot(position)
             return True
         before = sim.events_processed
         sim.step()
-        self.position = position + 1
-        self._note_position(processed=sim.events_processed != before)
-        if self.position % SNAPSHOT_EVERY == 0:
-            self._snapshot(self.position)
+        self.position = position = position + 1
+        # _note_position, inlined: this is the recording's hot path.
+        self.seq_after.append(sim.event_seq)
+        now = sim.now
+        self.t_after.append(now)
+        last_event_t = self.last_event_t
+        last_event_t.append(now if sim.events_processed != before else last_event_t[-1])
+        self.ids_after.append(sim.next_msg_id)
+        self.lines.seal()
+        if position % SNAPSHOT_EVERY == 0:
+            self._snapshot(position)
         return True
 
     def repair(self) -> None:
@@ -204,9 +228,7 @@ class TimeMachine:
         whole step.
         """
         frontier = self.frontier
-        del self.lines[self.seq_after[frontier] :]
-        del self.sent_at[self.ids_after[frontier] :]
-        self._replaying = False
+        self.lines.truncate(self.seq_after[frontier])
         self.goto(min(self.position, frontier), reload=True)
 
     def goto(self, position: int, *, reload: bool = False) -> None:
@@ -226,7 +248,7 @@ class TimeMachine:
         index = bisect_right(self._snapshot_positions, position) - 1
         nearest = self._snapshot_positions[index]
         if reload or position < self.position or nearest > self.position:
-            self.sim = restore(self.snapshots[nearest], self.scenario, [self._record])
+            self.sim = restore(self.snapshots[nearest], self.scenario, [self._writer])
             self.position = nearest
         while self.position < position:
             self.step()
@@ -296,4 +318,52 @@ class TimeMachine:
 
     def lines_between(self, first_seq: int, last_seq: int) -> list[str]:
         """Trace lines of the events with ``first_seq < seq <= last_seq``."""
-        return self.lines[first_seq:last_seq]
+        return list(self.lines[first_seq:last_seq])
+
+
+class _Into:
+    """A stream whose ``write`` is any function of one line (a list's ``append``: no Python call)."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+
+
+def _writer_into(write: Callable[[str], object]) -> SimTraceWriter:
+    """The simulator's fast trace writer, writing each line (with its newline) to ``write``."""
+    return SimTraceWriter(cast(IO[str], _Into(write)))
+
+
+class SentTimes(Sequence[int]):
+    """When each rider set out (``sent_at[i]`` for rider id ``i + 1``), read from the record.
+
+    Every rider named during a step set out at that step's tick, so the first
+    position whose count of named riders passes ``i`` tells the tick.
+    """
+
+    __slots__ = ("_tm",)
+
+    def __init__(self, tm: TimeMachine) -> None:
+        self._tm = tm
+
+    def __len__(self) -> int:
+        ids = self._tm.ids_after
+        return ids[-1] if ids else 0
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("no rider with that id was sent yet")
+        tm = self._tm
+        return tm.t_after[bisect_right(tm.ids_after, index)]

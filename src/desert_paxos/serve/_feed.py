@@ -24,6 +24,7 @@ The feed never changes the session: it reads the time machine's record.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..repl import Session
@@ -36,7 +37,7 @@ __all__ = ["LiveFeed", "common_prefix"]
 _TAILED = ("riders", "marks", "majorities", "chosen", "notes", "violations")
 
 
-def common_prefix(old: list[Any], new: list[Any]) -> int:
+def common_prefix(old: Sequence[Any], new: Sequence[Any]) -> int:
     """How many leading items ``old`` and ``new`` share."""
     n = min(len(old), len(new))
     i = 0

@@ -1,0 +1,89 @@
+"""The REPL's record of trace lines: a list to read, a few UTF-8 blocks in memory."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desert_paxos.repl._lines import CHUNK, TraceLines
+from desert_paxos.repl._machine import TimeMachine
+from desert_paxos.scenario import resolve_scenario
+
+
+def filled(lines: list[str]) -> TraceLines:
+    record = TraceLines()
+    for line in lines:
+        record.append(line + "\n")
+        record.seal()
+    return record
+
+
+texts = st.lists(st.text(alphabet=st.characters(exclude_characters="\n\r"), max_size=6))
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=texts, size=st.integers(1, 5), cuts=st.lists(st.integers(0, 40), max_size=4))
+def test_the_record_reads_like_the_list_it_replaces(
+    lines: list[str], size: int, cuts: list[int]
+) -> None:
+    import desert_paxos.repl._lines as module
+
+    old = module.CHUNK
+    module.CHUNK = size  # small blocks, so every path through sealed and tail lines is taken
+    try:
+        model = list(lines) * 3
+        record = filled(model)
+        assert len(record) == len(model)
+        assert record == model and list(record) == model
+        assert list(reversed(record)) == model[::-1]
+        for a in range(0, len(model) + 1, 2):
+            for b in range(a, len(model) + 1, 3):
+                assert list(record[a:b]) == model[a:b]
+                assert list(reversed(record[a:b])) == model[a:b][::-1]
+        for i in range(-len(model), len(model)):
+            assert record[i] == model[i]
+        for cut in cuts:
+            prefix = record.prefix(cut)
+            kept = model[:cut]
+            assert prefix == kept
+            record.truncate(cut)
+            model = model[:cut]
+            assert record == model
+            record.append("more\n")
+            model.append("more")
+            record.seal()
+            assert record == model
+            assert prefix == kept  # a prefix is a record of its own
+    finally:
+        module.CHUNK = old
+
+
+def test_a_line_read_twice_is_the_same_object_and_a_prefix_keeps_it() -> None:
+    record = filled([f"line {i}" for i in range(3 * CHUNK + 5)])
+    first = record[7]
+    assert record[7] is first
+    last = list(record[: 2 * CHUNK])[-1]
+    assert record[2 * CHUNK - 1] is last  # the last line of a range read is pinned
+    assert record.prefix(100)[7] is first
+    assert record == record.prefix(len(record))
+    assert record != [*record, "x"]
+
+
+def test_the_record_holds_a_line_in_its_utf8_bytes() -> None:
+    record = filled(["é" * 100] * (4 * CHUNK))
+    held = sum(len(block) for block in record._blocks)
+    assert held == 4 * CHUNK * (200 + 1)  # two bytes for é, one for the newline
+    assert record[5] == "é" * 100
+
+
+def test_when_each_rider_set_out_is_read_from_the_record() -> None:
+    scenario = resolve_scenario("lossy-desert")
+    tm = TimeMachine(scenario)
+    while tm.step():
+        pass
+    sends = [json.loads(line) for line in tm.lines if '"kind": "send"' in line]
+    assert [e["id"] for e in sends] == list(range(1, len(sends) + 1))
+    assert list(tm.sent_at) == [e["t"] for e in sends]
+    assert len(tm.sent_at) == len(sends)
