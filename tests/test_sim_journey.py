@@ -284,3 +284,30 @@ def test_the_trace_contract_reads_a_journey_by_its_header_and_names_a_bad_field(
     del header["protocol"]
     with pytest.raises(TraceError, match=r"promise|persist|accept"):
         parse_trace_lines(iter([json.dumps(header), *lines[1:]]), "bad.jsonl")
+
+
+@pytest.mark.parametrize("name", JOURNEY_NAMES)
+def test_journeys_satisfy_the_scenario_json_schema(name: str) -> None:
+    import jsonschema
+
+    from desert_paxos.scenario import builtin_path
+    from desert_paxos.scenario._schema import scenario_json_schema
+
+    schema = scenario_json_schema()
+    doc = json.loads(builtin_path(name).read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+    jsonschema.validate(load_builtin(name).to_json(), schema)  # what /save writes
+    with_request = {
+        **doc,
+        "timeline": [{"at": 5, "request": {"traveller": "Ines", "op": "get", "key": "w"}}],
+    }
+    jsonschema.validate(with_request, schema)
+    for wrong in (
+        {**doc, "proposals": [{"at": 0, "caravan": "Taziri", "campsite": "Siwa"}]},
+        {k: v for k, v in doc.items() if k != "travellers"},
+        {**doc, "travellers": [{"name": "Ines"}]},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, schema)
+        with pytest.raises(ScenarioError):
+            scenario_from_data(wrong, "wrong")

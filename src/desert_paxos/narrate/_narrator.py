@@ -201,7 +201,7 @@ class Narrator:
     def summary_lines(self) -> list[str]:
         self.flush()
         end = self.end or {}
-        if isinstance(self.story, JourneyStory):
+        if isinstance(self.story, JourneyStory) or "nights" in end:  # a journey's end
             return self._journey_summary(end)
         lines: list[str] = []
         incomplete = end.get("complete") is False  # see trace.summarize_trace

@@ -11,6 +11,8 @@ from typing import Any
 
 from .._untrusted import CONTROL_PATTERN
 from ..protocol import VARIANTS
+from ..protocol.multi import JOURNEY_VARIANTS
+from ._journey import MAX_AMOUNT, MAX_REQUESTS, MAX_TRAVELLERS, PROTOCOLS
 from ._load import (
     MAX_CARAVANS,
     MAX_LINKS,
@@ -69,14 +71,73 @@ _RANGE = {
 }
 
 
+_AMOUNT = {"type": "integer", "minimum": 0, "maximum": MAX_AMOUNT}
+_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "op": {"enum": ["get", "put", "cas"]},
+        "key": _NAME,
+        "value": _AMOUNT,
+        "expected": {"anyOf": [_AMOUNT, {"type": "null"}]},
+    },
+    "required": ["op", "key"],
+    "additionalProperties": False,
+}
+_TRAVELLER = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {
+        "name": _NAME,
+        "requests": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_REQUESTS,
+            "items": _REQUEST,
+        },
+        "count": {"type": "integer", "minimum": 1, "maximum": MAX_REQUESTS},
+        "keys": {"type": "array", "minItems": 1, "items": _NAME},
+        "mix": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {op: {"type": "integer", "minimum": 0} for op in ("get", "put", "cas")},
+        },
+        "think": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+        "patience": {"type": "integer", "minimum": 1},
+        "first": _NAME,
+    },
+    "anyOf": [{"required": ["requests"]}, {"required": ["count"]}],
+}
+
+
 def scenario_json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Desert Paxos scenario",
         "type": "object",
         "additionalProperties": False,
-        "required": ["proposals"],
+        # One campsite: proposals; the long journey ("protocol": "multi-paxos"): travellers.
+        "if": {"properties": {"protocol": {"const": "multi-paxos"}}, "required": ["protocol"]},
+        "then": {"required": ["travellers"], "not": {"required": ["proposals"]}},
+        "else": {"required": ["proposals"], "not": {"required": ["travellers"]}},
         "properties": {
+            "protocol": {
+                "enum": list(PROTOCOLS),
+                "description": 'One campsite ("paxos", the default) or the long journey '
+                '("multi-paxos": a command for every night, travellers instead of proposals).',
+            },
+            "travellers": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_TRAVELLERS,
+                "items": _TRAVELLER,
+                "description": "The journey's clients: explicit requests or a workload each.",
+            },
             "$schema": _TEXT,
             "name": {**_NAME, "description": "Short name shown in traces and narration."},
             "description": {**_TEXT, "description": "The one point this scenario teaches."},
@@ -101,7 +162,7 @@ def scenario_json_schema() -> dict[str, Any]:
                 "description": "Separate phase-1 and phase-2 quorums (Flexible Paxos).",
             },
             "variant": {
-                "enum": list(VARIANTS),
+                "enum": list(dict.fromkeys([*VARIANTS, *JOURNEY_VARIANTS])),  # a journey's too
                 "description": "The protocol, or a broken variant.",
             },
             "network": {
@@ -213,6 +274,23 @@ def scenario_json_schema() -> dict[str, Any]:
                             "moment; it changes nothing in the desert.",
                             "properties": {"at": _TICK, "note": _NOTE},
                             "required": ["note"],
+                            "additionalProperties": False,
+                        },
+                        {
+                            "description": "On a journey: a traveller asks one more request "
+                            "(the REPL's /request writes these).",
+                            "properties": {
+                                "at": _TICK,
+                                "request": {
+                                    **_REQUEST,
+                                    "properties": {
+                                        **_REQUEST["properties"],
+                                        "traveller": _NAME,
+                                    },
+                                    "required": ["traveller", "op", "key"],
+                                },
+                            },
+                            "required": ["request"],
                             "additionalProperties": False,
                         },
                     ],
