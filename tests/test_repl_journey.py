@@ -65,3 +65,11 @@ def test_journey_commands_refuse_bad_input_and_single_decree_days() -> None:
     assert "unknown caravan" in run(s, out, "/log Nobody")
     day, out2 = session("calm-day")
     assert "is for a journey" in run(day, out2, "/leader")
+
+
+def test_state_and_why_point_a_journey_to_its_own_commands() -> None:
+    s, out = session("calm-journey")
+    run(s, out, "/run 300")
+    for line in ("/state", "/why Taziri"):
+        told = run(s, out, line)
+        assert "on a journey: /log C" in told and "internal error" not in told

@@ -231,6 +231,11 @@ class Session:
             case "map":
                 _no_args(args, command)
                 self.show_map()
+            case "state" | "why" if is_journey(self.tm):
+                raise ReplError(
+                    f"/{command.name} reads one campsite's caravans; on a journey: /log C "
+                    "(a caravan's nights), /leader, /map"
+                )
             case "state":
                 name = self._caravan_arg(args, command, optional=True)
                 for text in state_lines(self.tm, name, self.screen.width):
