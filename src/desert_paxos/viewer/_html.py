@@ -120,7 +120,7 @@ def model_data(model: RunModel) -> dict[str, Any]:
         "drawnUntil": drawn_until,
         "riders": riders,
         "storms": [
-            [s.start, s.end, [[lane[n] for n in g if n in lane] for g in s.groups]]
+            [s.start, s.end, [[lane[n] for n in g if n in lane] for g in s.groups], int(s.raging)]
             for s in model.storms
         ],
         "outages": [[lane[o.caravan], o.start, o.end] for o in model.outages],

@@ -86,6 +86,7 @@ class Storm:
     start: int
     end: int
     groups: tuple[tuple[str, ...], ...]
+    raging: bool = False  # still raging when the trace stops (``end`` is its last event's time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +361,7 @@ class ModelBuilder:
         end_time = int(events[-1]["t"]) if events else 0
         storms = list(self._storms)
         if self._storm_open is not None:
-            storms.append(Storm(self._storm_open[0], end_time, self._storm_open[1]))
+            storms.append(Storm(self._storm_open[0], end_time, self._storm_open[1], raging=True))
         outages = list(self._outages)
         for node, since in sorted(self._down_since.items()):
             outages.append(Outage(node, since, end_time))

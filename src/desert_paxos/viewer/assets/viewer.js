@@ -143,11 +143,11 @@ function mountDesertViewer(D, opts) {
     return row ? { alive: !!row[1], promise: row[2], vote: row[3], decided: row[4], promiseBanner: row[5], voteValue: row[6], voteBanner: row[7] }
       : { alive: true, promise: "none yet", vote: "none yet", decided: "", promiseBanner: "", voteValue: "", voteBanner: "" };
   }
-  function stormAt(t) {
-    for (const s of D.storms) if (s.start <= t && (t < s.end || (t === s.end && s.end === D.end))) return s;
+  function stormAt(t) { // the storm blowing at t; one still raging when the run stops covers its last tick
+    for (const s of D.storms) if (s.start <= t && (t < s.end || (t === s.end && s.raging))) return s;
     return null;
   }
-  D.storms = D.storms.map((s) => ({ start: s[0], end: s[1], groups: s[2] }));
+  D.storms = D.storms.map((s) => ({ start: s[0], end: s[1], groups: s[2], raging: !!s[3] }));
   function passes(r) {
     if (!view.showType.has(TYPES.includes(r.ty) ? r.ty : "other")) return false;
     if (r.s === r.d && !view.showSelf) return false;
