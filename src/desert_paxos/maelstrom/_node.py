@@ -58,6 +58,7 @@ from typing import Any, Final, Protocol
 from .._untrusted import printable
 from ..protocol import CancelTimer, Config, Persist, Send, SetTimer
 from ..protocol.multi import (
+    JOURNEY_VARIANTS,
     Command,
     Complete,
     Elected,
@@ -207,6 +208,7 @@ class MaelstromNode:
         timeout_ms: int = 2000,
         seed: int = 0,
         verbose: bool = False,
+        variant: str = "paxos",
     ) -> None:
         self.loop = loop
         self.emit = emit
@@ -215,6 +217,7 @@ class MaelstromNode:
         self.timeout_s = timeout_ms / 1000
         self.seed = seed
         self.verbose = verbose
+        self.variant = JOURNEY_VARIANTS[variant]  # a broken one only to show the checks catch it
         self.node_id: str | None = None
         self.node_ids: tuple[str, ...] = ()
         self.caravan: JourneyCaravan | None = None
@@ -235,14 +238,14 @@ class MaelstromNode:
         try:
             message = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            self._bad(f"a line that is not JSON ({exc}): {line[:_SHOWN]!r}")
+            self.bad_input(f"a line that is not JSON ({exc}): {line[:_SHOWN]!r}")
             return
         if not isinstance(message, dict):
-            self._bad(f"a message is a JSON object with src, dest and body: {line[:_SHOWN]!r}")
+            self.bad_input(f"a message is a JSON object with src, dest and body: {line[:_SHOWN]!r}")
             return
         src, dest, body = message.get("src"), message.get("dest"), message.get("body")
         if not isinstance(src, str) or not isinstance(dest, str) or not isinstance(body, dict):
-            self._bad(
+            self.bad_input(
                 "a message needs 'src' and 'dest' (strings) and 'body' (an object): "
                 f"{line[:_SHOWN]!r}"
             )
@@ -256,13 +259,15 @@ class MaelstromNode:
             case "read" | "write" | "cas":
                 self._client(src, dest, body)
             case _:
-                self._bad(f"a message of unknown type {printable(repr(kind))[:80]} from {src!r}")
+                self.bad_input(
+                    f"a message of unknown type {printable(repr(kind))[:80]} from {src!r}"
+                )
                 msg_id = _msg_id(body)
                 if msg_id is not None and "in_reply_to" not in body:
                     text = f"this node serves init, read, write and cas, not {kind!r}"
                     self._reply(dest, src, msg_id, _error(NOT_SUPPORTED, text))
 
-    def _bad(self, text: str) -> None:
+    def bad_input(self, text: str) -> None:
         self._count("bad input")
         self.log(printable(f"bad input: {text}"))
 
@@ -292,7 +297,7 @@ class MaelstromNode:
         ):
             problem = f"already initialised as {self.node_id} of {list(self.node_ids)}"
         if problem:
-            self._bad(problem)
+            self.bad_input(problem)
             if msg_id is not None:
                 self._reply(dest, src, msg_id, _error(MALFORMED, problem))
             return
@@ -300,9 +305,12 @@ class MaelstromNode:
         if self.node_id is None:
             self.node_id, self.node_ids = node_id, tuple(node_ids)
             self.rng = random.Random(f"desert-paxos/maelstrom/{self.seed}/{node_id}")
-            config = JourneyConfig(base=Config(caravans=self.node_ids))
+            config = JourneyConfig(base=Config(caravans=self.node_ids), variant=self.variant)
             self.caravan = JourneyCaravan(config, node_id)
-            self.log(f"init: caravan {node_id} of {', '.join(self.node_ids)} (logbook in memory)")
+            broken = "" if self.variant.name == "paxos" else f", broken variant {self.variant.name}"
+            self.log(
+                f"init: caravan {node_id} of {', '.join(self.node_ids)} (logbook in memory{broken})"
+            )
             self._apply(node_id, self.caravan.on_start())
         if msg_id is not None:
             self._reply(node_id, src, msg_id, {"type": "init_ok"})
@@ -310,19 +318,19 @@ class MaelstromNode:
     def _rider(self, src: str, body: dict[str, Any]) -> None:
         """A rider from another node's caravan or traveller to ours."""
         if self.caravan is None:
-            self._bad(f"a rider from {src!r} before init")
+            self.bad_input(f"a rider from {src!r} before init")
             return
         frm, to = body.get("from"), body.get("to")
         if src not in self.node_ids or not isinstance(frm, str) or not isinstance(to, str):
-            self._bad(f"a rider needs a node as 'src' and 'from'/'to' names, from {src!r}")
+            self.bad_input(f"a rider needs a node as 'src' and 'from'/'to' names, from {src!r}")
             return
         if frm != src and home_of(frm) != src:
-            self._bad(f"a rider from {src!r} speaks for {frm!r}, who does not live there")
+            self.bad_input(f"a rider from {src!r} speaks for {frm!r}, who does not live there")
             return
         try:
             msg = message_from_json(body.get("rider"))
         except ValueError as exc:
-            self._bad(f"a rider from {src!r} that is not one: {exc}")
+            self.bad_input(f"a rider from {src!r} that is not one: {exc}")
             return
         self._deliver(frm, to, msg)
 
@@ -330,7 +338,9 @@ class MaelstromNode:
         msg_id = _msg_id(body)
         kind = str(body.get("type"))
         if msg_id is None:
-            self._bad(f"a {kind} from {src!r} without a whole-number 'msg_id' cannot be answered")
+            self.bad_input(
+                f"a {kind} from {src!r} without a whole-number 'msg_id' cannot be answered"
+            )
             return
         caravan, node_id = self.caravan, self.node_id
         if caravan is None or node_id is None:
@@ -339,7 +349,7 @@ class MaelstromNode:
         try:
             command = command_of(body)
         except BadRequest as exc:
-            self._bad(f"a {kind} from {src!r}: {exc}")
+            self.bad_input(f"a {kind} from {src!r}: {exc}")
             self._reply(node_id, src, msg_id, _error(MALFORMED, str(exc)))
             return
         if "@" in src:
@@ -413,7 +423,7 @@ class MaelstromNode:
         assert caravan is not None
         if dst == self.node_id:
             if src not in self.node_ids and not isinstance(msg, Request):
-                self._bad(f"a traveller {src!r} may only send a request, not {msg!r}")
+                self.bad_input(f"a traveller {src!r} may only send a request, not {msg!r}")
                 return
             self._apply(dst, caravan.on_message(src, msg))
             return

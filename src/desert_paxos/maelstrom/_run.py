@@ -26,6 +26,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, BinaryIO, Final
 
+from ..protocol.multi import JOURNEY_VARIANTS
 from ._node import MaelstromNode
 
 __all__ = ["MAX_LINE", "add_node_arguments", "main", "run_node"]
@@ -63,6 +64,13 @@ def add_node_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=0, help="seed of the node's draws (election timeouts)"
     )
     parser.add_argument(
+        "--variant",
+        choices=list(JOURNEY_VARIANTS),
+        default="paxos",
+        help="paxos (default), or a broken journey that Maelstrom's checker (and the "
+        "tests' harness) should catch: " + ", ".join(list(JOURNEY_VARIANTS)[1:]),
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="also tell every request asked and night executed"
     )
 
@@ -76,7 +84,7 @@ def _reader(stream: BinaryIO, loop: asyncio.AbstractEventLoop, node: MaelstromNo
     """Read lines until the input ends; hand each to the loop (runs on its own thread)."""
 
     def tell(text: str) -> None:
-        loop.call_soon_threadsafe(node.log, text)
+        loop.call_soon_threadsafe(node.bad_input, text)
 
     while True:
         line = stream.readline(MAX_LINE + 1)
@@ -85,12 +93,12 @@ def _reader(stream: BinaryIO, loop: asyncio.AbstractEventLoop, node: MaelstromNo
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):  # skip the rest of the long line
                 line = stream.readline(MAX_LINE)
-            tell(f"bad input: a line longer than {MAX_LINE} bytes, skipped")
+            tell(f"a line longer than {MAX_LINE} bytes, skipped")
             continue
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            tell(f"bad input: a line that is not UTF-8 ({exc.reason} at byte {exc.start})")
+            tell(f"a line that is not UTF-8 ({exc.reason} at byte {exc.start})")
             continue
         loop.call_soon_threadsafe(node.on_line, text)
 
@@ -113,6 +121,7 @@ async def _serve(args: argparse.Namespace) -> None:
         timeout_ms=args.timeout_ms,
         seed=args.seed,
         verbose=args.verbose,
+        variant=args.variant,
     )
     holder.append(node)
 
