@@ -40,7 +40,7 @@ class _Instant(Executor):
         self.most_outstanding = 0
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        start, count, _variant = args
+        start, count, *_rest = args  # and the variant, the protocol
         self.submitted += 1
         future: Future[ChunkResult] = Future()
         self.outstanding = [f for f in self.outstanding if not f.done()]
