@@ -191,3 +191,23 @@ def test_replay_rejects_broken_traces(tmp_path: Path, content: str, fragment: st
     assert done.returncode == 2
     assert fragment in done.stderr and str(path) in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "--seed", str(2**53)], "--seed: at most 9,007,199,254,740,991"),
+        (["repl", "--seed", str(10**30)], "--seed: at most 9,007,199,254,740,991"),
+        (["magic", "--seed", str(2**64)], "--seed: at most 9,007,199,254,740,991"),
+        (["swarm", "--show", str(2**53)], "--show: at most 9,007,199,254,740,991"),
+        (["swarm", "--first", str(2**53 - 1), "--seeds", "2"], "--first"),
+        (["swarm", "--seeds", "-5"], "--seeds: must be 1 or more, got -5"),
+        (["run", "--until", "-1"], "--until: must be 1 or more, got -1"),
+    ],
+)
+def test_seeds_and_counts_out_of_range_name_the_range(args: list[str], fragment: str) -> None:
+    """A seed is what a scenario file may hold, so what `run --seed`, `/save` and `swarm --save`
+    write can be run and its trace replayed; a count's range is said as it is."""
+    done = cli(*args)
+    assert done.returncode == 2, done.stdout[-300:]
+    assert fragment in done.stderr and "Traceback" not in done.stderr

@@ -169,3 +169,16 @@ def test_the_readme_documents_the_limits_and_how_to_raise_them() -> None:
     # The example is the message the reader gives.
     assert TRACE_LIMIT.too_big(412_300_000, TRACE_LIMIT.default_mb).message in section
     assert "desert-paxos schema --trace" in readme
+
+
+def test_a_trace_of_the_largest_seed_reads_back(tmp_path: Path) -> None:
+    """A scenario valid at its limits writes a trace that `replay` and `export` read: the seed's
+    limit is the trace's own (a whole number the viewer's JavaScript holds exactly)."""
+    from desert_paxos.trace import read_trace
+
+    scenario = scenario_from_data(dict(MINIMAL, seed=MAX_SEED), "doc.json")
+    path = tmp_path / "t.jsonl"
+    with path.open("w", encoding="utf-8") as stream:
+        Simulation(scenario, observers=[TraceWriter(stream)]).run()
+    header, events = read_trace(path)
+    assert header["seed"] == MAX_SEED and events[-1]["kind"] == "end"

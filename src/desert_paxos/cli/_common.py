@@ -7,11 +7,13 @@ import shlex
 from typing import Any
 
 from ..scenario import BUILTIN_NAMES, Scenario, ScenarioError, resolve_scenario
+from ..scenario._load import MAX_SEED
 
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_OK",
     "EXIT_VIOLATED",
+    "MAX_SEED",
     "CliError",
     "HelpFormatter",
     "add_scenario_arguments",
@@ -57,23 +59,32 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SCENARIO",
         help="a built-in name (see `desert-paxos scenarios`) or a JSON/TOML file (default: calm-day)",
     )
-    parser.add_argument("--seed", type=non_negative_int, help="override the scenario's seed")
+    parser.add_argument("--seed", type=seed_int, help="override the scenario's seed")
 
 
-def non_negative_int(text: str) -> int:
+def _whole(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {least} or more, got {value}")
     return value
 
 
+def non_negative_int(text: str) -> int:
+    return _whole(text, 0)
+
+
 def positive_int(text: str) -> int:
-    value = non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return _whole(text, 1)
+
+
+def seed_int(text: str) -> int:
+    """A seed: what a scenario file may hold, so a run's trace and a saved desert load again."""
+    value = _whole(text, 0)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SEED:,} (what a scenario may hold)")
     return value
 
 

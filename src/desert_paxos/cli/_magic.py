@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Any
 
-from ._common import add_subcommand, non_negative_int
+from ._common import add_subcommand, seed_int
 
 __all__ = ["register"]
 
@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=seed_int,
         help="override the scenario's seed; make magic seed=N",
     )
     p.set_defaults(handler=_main)

@@ -19,10 +19,11 @@ from ..protocol.multi import JOURNEY_VARIANTS
 from ._common import (
     EXIT_OK,
     EXIT_VIOLATED,
+    MAX_SEED,
     CliError,
     add_subcommand,
-    non_negative_int,
     positive_int,
+    seed_int,
 )
 
 if TYPE_CHECKING:  # concurrent.futures costs ~10 ms to import: only when a sweep runs
@@ -70,7 +71,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--first",
-        type=non_negative_int,
+        type=seed_int,
         default=0,
         metavar="SEED",
         help="the first seed (default 0)",
@@ -113,9 +114,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--out", default=".", metavar="DIR", help="where --shrink writes its file (default .)"
     )
-    p.add_argument(
-        "--show", type=non_negative_int, metavar="SEED", help="run and tell one seed's desert"
-    )
+    p.add_argument("--show", type=seed_int, metavar="SEED", help="run and tell one seed's desert")
     p.add_argument(
         "--save", metavar="FILE", help="with --show: write that desert as a scenario file"
     )
@@ -143,6 +142,11 @@ def _check_args(args: argparse.Namespace) -> None:
             f"--seeds {args.seeds:,} is more than one sweep checks (at most {MAX_SEEDS:,}, some "
             f"ten hours on two cores); sweep in parts: --seeds {MAX_SEEDS} --first {args.first}, "
             f"then --first {args.first + MAX_SEEDS}, and so on"
+        )
+    if args.first + min(args.seeds, MAX_SEEDS) - 1 > MAX_SEED:
+        problems.append(
+            f"--first {args.first:,} --seeds {args.seeds:,} goes past the last seed a scenario "
+            f"may hold, {MAX_SEED:,}"
         )
     if args.chunk is not None and args.chunk > MAX_CHUNK:
         problems.append(

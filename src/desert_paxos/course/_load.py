@@ -19,7 +19,7 @@ from typing import Any
 from .._untrusted import SCENARIO_LIMIT, InputError, decode_utf8, loads_toml, read_file
 from ..check import INVARIANTS
 from ..scenario import BUILTIN_NAMES, Scenario, ScenarioError, resolve_scenario, scenario_from_data
-from ..scenario._load import MAX_TEXT_CHARS, Problem, _join, _kind, _Validator
+from ..scenario._load import MAX_SEED, MAX_TEXT_CHARS, Problem, _join, _kind, _Validator
 from ._checks import CHECKS, PARAMETER_TYPES, Condition
 from ._model import STEP_KINDS, Lesson, Step
 
@@ -79,7 +79,7 @@ def lesson_from_data(data: object, source: str, folder: Path, key: str) -> Lesso
     title = _required(v, head, "lesson", "title", v.name, "")
     minutes = _required(v, head, "lesson", "minutes", lambda x, p: v.integer(x, p, 1, 120), 10)
     rule = _required(v, head, "lesson", "rule", v.text, "")
-    seed = v.get(head, "lesson", "seed", lambda x, p: v.integer(x, p, 0, 2**64 - 1), -1)
+    seed = v.get(head, "lesson", "seed", lambda x, p: v.integer(x, p, 0, MAX_SEED), -1)
     scenario, spec = _scenario(v, head.get("scenario"), folder, source)
     steps = _steps(v, top.get("step"), scenario)
     if v.problems:
