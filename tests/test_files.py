@@ -155,6 +155,36 @@ def test_a_full_disk_is_exit_2_with_the_file_named() -> None:
     _one_line_exit_2(done, "/dev/full", "No space left on device")
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    "args", [["run", "calm-day"], ["replay", "TRACE"], ["scenarios"], ["schema", "--trace"]]
+)
+def test_a_full_disk_behind_the_standard_output_is_exit_2_too(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """`desert-paxos run > story.txt` on a full disk: one line, exit 2, no traceback (exit 1
+    would say an invariant broke)."""
+    trace = tmp_path / "t.jsonl"
+    assert cli("run", "calm-day", "--trace", str(trace), "--log-level", "quiet").returncode == 0
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "desert_paxos",
+                *[str(trace) if a == "TRACE" else a for a in args],
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, NO_COLOR="1"),
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "standard output" in done.stderr and "No space left on device" in done.stderr
+
+
 def _limited(limit: int) -> None:  # in the child: files may not grow past `limit` bytes
     import resource
 

@@ -8,6 +8,9 @@ function; heavy libraries are imported inside the commands that need them, so
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import sys
 from collections.abc import Sequence
 
@@ -91,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return int(handler(args))
+        code = int(handler(args))
+        sys.stdout.flush()  # a full disk behind the output is told here, not at exit
+        return code
     except CliError as exc:
         print(f"desert-paxos {args.command}: {exc}", file=sys.stderr)
         return exc.code
@@ -103,3 +108,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # A write to an open stream (no file name) that a full disk refused: the standard
+        # output, since every file goes through _files. Exit 2 (1 says an invariant broke).
+        if exc.filename is not None or exc.errno not in _FULL:
+            raise
+        print(
+            f"desert-paxos {args.command}: cannot write to the standard output: {exc.strerror}",
+            file=sys.stderr,
+        )
+        _discard_stdout()
+        return EXIT_BAD_INPUT
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _discard_stdout() -> None:
+    """Send what is still buffered for the standard output nowhere, so exit does not fail on it."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
