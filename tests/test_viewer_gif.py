@@ -193,3 +193,28 @@ def test_majorities_are_ringed_and_the_chosen_campsite_has_its_strip() -> None:
         assert (_gif._CHOSEN_STRIP in colours) == (step.index >= first_chosen)
     assert any(m.index <= s.index <= m.until for s in steps for m in model.majorities)
     assert first_majority < first_chosen
+
+
+def test_a_run_that_broke_safety_ends_on_the_broken_rule_not_on_a_campsite() -> None:
+    """The early learner decides on its own vote: the last caption (up longest) must not say the
+    caravans camp there, and no caption may call the campsite chosen (no majority voted)."""
+    header, events = trace_of_data(
+        {
+            "variant": "early-learner",
+            "caravans": ["Aghilas", "Taziri", "Amastan"],
+            "proposals": [{"at": 0, "caravan": "Aghilas", "campsite": "Oasis of Siwa"}],
+        }
+    )
+    assert events[-1]["reason"] == "violation" and events[-1]["decided"] == "Oasis of Siwa"
+    captions = [step.caption for step in gif_steps(events, header["caravans"])]
+    assert "camp at" not in captions[-1] and "knowledge" in captions[-1]
+    assert not [c for c in captions if "chosen under" in c]
+    assert [c for c in captions if c.startswith("⛺ Aghilas knows the campsite: Oasis of Siwa")]
+
+
+def test_the_legend_names_both_rings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gold ring (a proposer's majority) and the dashed red one (a caravan in both majorities,
+    whose promise carries the chosen vote) are each named in the legend of every frame."""
+    header, events = trace_of("calm-day")
+    drawn, _ = _texts_per_frame(monkeypatch, header, events)
+    assert drawn and all("majority" in t and "in both majorities" in t for t in drawn)

@@ -226,9 +226,11 @@ def story_voice(event: dict[str, Any], everyone: bool = False) -> str:
                 f"their logbooks."
             )
         case "decide":
+            # Told alone, an event cannot say the campsite was chosen: a broken variant's
+            # learner may decide what no majority voted for (the story, in order, says which).
             return (
                 f"⛺ {node} knows the campsite: {event.get('value')} "
-                f"(chosen under banner {fmt_ballot(event.get('ballot'))})."
+                f"(under banner {fmt_ballot(event.get('ballot'))})."
             )
         case "sandstorm":
             groups = event.get("groups") or []

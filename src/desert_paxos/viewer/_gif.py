@@ -214,6 +214,14 @@ def gif_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep
             if decided
             else "The day ends without a campsite."
         )
+        if end.get("reason") == "violation":  # whatever was decided is not a campsite agreed
+            broken: dict[str, Any] = next(
+                (e for e in reversed(events) if e.get("kind") == "violation"), {}
+            )
+            told = (
+                f"The day ends where safety broke ({broken.get('invariant', 'an invariant')}): "
+                "no campsite decided here can be trusted."
+            )
         steps.append(GifStep(len(events) - 1, 0, told))
     elif events:  # a run cut short: say so, and what the trace holds
         steps.append(GifStep(len(events) - 1, 0, incomplete_note(summarize_trace(events))))
@@ -475,7 +483,7 @@ class _Painter:
         )
 
     def _legend(self, draw: ImageDraw.ImageDraw) -> None:
-        """The riders' colours in the glossary's words, on two rows, and the majority's ring."""
+        """The riders' colours in the glossary's words, on two rows, and the majority's rings."""
         x, y = 14, _LEGEND_Y
         for kind, colour in _COLOURS.items():
             word = RIDER_WORDS[kind]
@@ -487,6 +495,10 @@ class _Painter:
             x += width
         draw.ellipse((x, y + 1, x + 11, y + 12), outline=_MAJORITY, width=3)
         draw.text((x + 14, y), "majority", font=self.small, fill=_MUTED)
+        x += 14 + int(draw.textlength("majority", font=self.small)) + 10
+        for start in range(0, 360, 60):  # dashed, as drawn around a caravan with the warning
+            draw.arc((x, y + 1, x + 11, y + 12), start, start + 35, fill=_DANGER, width=2)
+        draw.text((x + 14, y), "in both majorities", font=self.small, fill=_MUTED)
 
     def _caption(self, draw: ImageDraw.ImageDraw, step: GifStep) -> None:
         lines = _caption_lines(step.caption)
