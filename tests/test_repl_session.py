@@ -525,3 +525,18 @@ def test_why_tells_truthfully_what_a_collapsed_caravans_logbook_keeps(
     text = " ".join(run(s, out, "/why Itri").split())
     assert expected in text
     assert ("forgotten" in text) == (variant == "forgetful-acceptor")
+
+
+@pytest.mark.parametrize("given", ["-0", "-0.0%", "-0e5"])
+def test_a_loss_of_minus_zero_is_told_as_zero(given: str) -> None:
+    s, out = session()
+    told = run(s, out, f"/loss {given}")
+    assert "from now on 0% of riders are lost" in told and "-0" not in told
+
+
+def test_a_file_with_two_problems_says_one_more_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "two.json"
+    bad.write_text(json.dumps({"name": 1, "seed": -1, "proposals": []}), encoding="utf-8")
+    s, out = session()
+    told = run(s, out, f"/load {bad}")
+    assert "(and 1 more problem)" in told, told

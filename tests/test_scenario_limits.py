@@ -182,3 +182,10 @@ def test_a_trace_of_the_largest_seed_reads_back(tmp_path: Path) -> None:
         Simulation(scenario, observers=[TraceWriter(stream)]).run()
     header, events = read_trace(path)
     assert header["seed"] == MAX_SEED and events[-1]["kind"] == "end"
+
+
+def test_one_problem_past_those_shown_is_one_more_problem() -> None:
+    doc = dict(MINIMAL, caravans=["Aghilas", *[1] * 51])
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_data(doc, "doc.json")
+    assert err.value.render().splitlines()[-1] == "  doc.json: ... and 1 more problem"

@@ -957,7 +957,8 @@ class Session:
         except ScenarioError as exc:
             problems = exc.problems
             first = f"{problems[0]}" if problems else "cannot load it"
-            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            others = len(problems) - 1
+            more = f" (and {others} more problem{'s' if others != 1 else ''})" if others else ""
             raise ReplError(f"{rest}: {first}{more}") from None
         self._open(rest, scenario, None)
         self.welcome()
@@ -1121,4 +1122,4 @@ def _probability(text: str, command: Command) -> float:
         value /= 100
     if not 0.0 <= value <= 1.0:  # also rejects nan
         raise ReplError(f"P must be between 0 and 1 (or 0% to 100%), got {_shown(text)}")
-    return value
+    return value + 0.0  # -0 is 0 (told as 0%, not -0%)

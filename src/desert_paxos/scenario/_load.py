@@ -97,7 +97,8 @@ class ScenarioError(Exception):
         head = f"{source}: {count} problem{'s' if count != 1 else ''} in this scenario"
         lines = [head, *(f"  {source}: {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN])]
         if count > MAX_PROBLEMS_SHOWN:
-            lines.append(f"  {source}: ... and {count - MAX_PROBLEMS_SHOWN:,} more problems")
+            others = count - MAX_PROBLEMS_SHOWN
+            lines.append(f"  {source}: ... and {others:,} more problem{'s' if others != 1 else ''}")
         return "\n".join(lines)
 
 
