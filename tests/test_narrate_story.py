@@ -532,3 +532,19 @@ def test_a_replayed_trace_is_told_as_the_live_run(name: str, tmp_path: Path) -> 
         Simulation(load_builtin(name), observers=[SimTraceWriter(f), live.append]).run()
     header, events = read_trace(path)
     assert _told([header, *events], "debug") == _told(live, "debug")
+
+
+def test_a_word_to_itself_that_took_its_time_is_not_told_as_at_once() -> None:
+    """With `explore --self-delay` a caravan's rider to itself travels like any other (where the
+    volatile-round lesson lives): its arrival says when it left, never 'at once'."""
+    story = Story()
+    names = ["Aghilas", "Taziri", "Amastan"]
+    story.tell({"kind": "header", "caravans": names, "quorums": {"phase1": 2, "phase2": 2}})
+    prepare = {"type": "prepare", "ballot": [1, "Taziri"]}
+    rider = {"id": 8, "src": "Taziri", "dst": "Taziri", "msg": prepare}
+    story.tell({"kind": "send", "t": 11, "seq": 1, "arrive": 12, **rider})
+    late = story.tell({"kind": "deliver", "t": 12, "seq": 2, **rider}).story
+    assert "at once" not in late and "t=11" in late and "Taziri" in late
+    rider = dict(rider, id=9)
+    story.tell({"kind": "send", "t": 13, "seq": 3, "arrive": 13, **rider})
+    assert "at once" in story.tell({"kind": "deliver", "t": 13, "seq": 4, **rider}).story

@@ -36,7 +36,7 @@ from typing import Any
 
 from .._untrusted import printable
 from ..protocol import LEARN_TIMER, PROPOSER_TIMER, VARIANTS
-from ._voices import LEVELS, event_level, fmt_ballot, join_names, story_voice
+from ._voices import _CARRIES, LEVELS, event_level, fmt_ballot, join_names, story_voice
 
 __all__ = ["Story", "StoryKeeper", "Told", "quorum_size_text"]
 
@@ -117,6 +117,7 @@ class Story:
         self.knows: dict[str, str] = {}
         self.chosen_at: dict[str, tuple[int, Ballot | None]] = {}  # value -> first choice
         self.family: dict[int, int] = {}  # rider id -> the id of the rider it copies
+        self.to_itself: dict[int, int] = {}  # a rider a caravan sent itself -> when it left
         self.arrived: set[int] = set()  # rider families already delivered
         self.asked: dict[tuple[str, str], int] = {}  # (asked, asker) -> when the inquiry came
         self.answers: set[int] = set()  # rider ids that answer an inquiry
@@ -367,6 +368,8 @@ class Story:
         msg_id = int(event.get("id", 0))
         copy_of = event.get("copy_of")
         self.family[msg_id] = int(copy_of) if isinstance(copy_of, int) else msg_id
+        if src == dst:
+            self.to_itself[msg_id] = int(event.get("t", 0))
         if isinstance(copy_of, int):
             return Told(
                 _DEBUG,
@@ -425,6 +428,19 @@ class Story:
         return None
 
     def _on_deliver(self, event: dict[str, Any]) -> Told | None:
+        told = self._delivered(event)
+        left = self.to_itself.pop(int(event.get("id", 0)), None)
+        if told is None and left is not None and left < int(event.get("t", 0)):
+            # `explore --self-delay`: the word to itself rode like any rider, so not "at once"
+            carries = _CARRIES.get(str((event.get("msg") or {}).get("type")), "message")
+            return Told(
+                event_level(event),
+                f"{event.get('dst')} hears its own {carries}, sent at t={left}: here a "
+                "caravan's word to itself rides like any other rider, and may arrive late.",
+            )
+        return told
+
+    def _delivered(self, event: dict[str, Any]) -> Told | None:
         src, dst = str(event.get("src")), str(event.get("dst"))
         msg = event.get("msg") or {}
         kind = str(msg.get("type"))
