@@ -61,6 +61,17 @@ def test_a_broken_variant_that_holds_says_which_faults_were_off() -> None:
     assert "does not show that it is safe" in verdict
 
 
+def test_a_variant_needing_two_faults_says_to_leave_both_flags_out() -> None:
+    """volatile-round needs a crash and --self-delay: leaving out --crashes alone would still
+    search without the self-delay, so the verdict names every flag that turned a need off."""
+    done = cli(
+        "explore", "--variant", "volatile-round", "--crashes", "0", "--no-self-delay", "--quiet"
+    )
+    assert done.returncode == 0, done.stderr
+    (verdict,) = [line for line in done.stdout.splitlines() if "Safety holds" in line]
+    assert "leave --crashes 0 --no-self-delay out" in verdict
+
+
 def test_the_real_protocol_holds_without_any_excuse() -> None:
     done = cli("explore", "--proposers", "1", "--crashes", "0", "--quiet")
     assert done.returncode == 0

@@ -323,7 +323,7 @@ def _unmet_needs(args: argparse.Namespace) -> str:
     needed = _flags(tuple((f, n) for f, (_, n) in unmet.items()))
     return (
         f", but only with {given}: {args.variant} needs {needed} to break, so this does not "
-        f"show that it is safe (leave {given.split()[0]} out to see it break)"
+        f"show that it is safe (leave {given} out and it explores with {needed})"
     )
 
 
