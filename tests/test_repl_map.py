@@ -53,7 +53,7 @@ def test_map_fits_eighty_columns(name: str) -> None:
 def test_map_shows_what_the_issue_asks_for() -> None:
     storm = picture("sandstorm-minority-storm")
     assert "≋≋≋" in storm and "Sandstorm:" in storm
-    assert "⛺ knows Oasis of Siwa" in storm and "⛺ Chosen: Oasis of Siwa" in storm
+    assert "⛺ knows Oasis of Siwa" in storm and "✦ Chosen: Oasis of Siwa" in storm
     collapse = picture("calm-day-collapse")
     assert "✗ Itri" in collapse and "collapsed" in collapse
     riders = picture("calm-day-riders")

@@ -115,7 +115,7 @@ def chosen_lines(tm: TimeMachine) -> list[str]:
         values = sorted(set(monitor.chosen.values()))
         k = sum(1 for value in knowing.values() if value in values)
         return [
-            f"⛺ Chosen: {' and '.join(values)}, by a majority's votes under "
+            f"✦ Chosen: {' and '.join(values)}, by a majority's votes under "
             f"{banner(first)}; {k}{GLUE}of{GLUE}{size} caravans know it."
         ]
     if knowing:
