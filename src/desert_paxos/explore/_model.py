@@ -49,6 +49,7 @@ renamings under every permutation of those caravans.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,7 @@ _PROMISE_DROP = -1  # ghost op; votes are 2p, decisions 2v+1
 # it proposed, collapsed and got up, and has its wish back.
 _WISH, _SPENT, _AGAIN = 0, 1, 2
 _CACHE_LIMIT = 1 << 20  # entries kept in each symmetry cache before it starts again
+_RENAME_CACHE = 1 << 16  # renamed riders kept per permutation before that cache starts again
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,14 +213,27 @@ class StateView:
     chosen: str | None
 
 
+def _place(items: list[Any], index: int, item: Any, filler: Any) -> None:
+    """``items[index] = item``, growing ``items`` with ``filler`` as far as needed."""
+    if index == len(items):
+        items.append(item)
+        return
+    if index > len(items):
+        items.extend([filler] * (index - len(items) + 1))
+    items[index] = item
+
+
 class Model:
     """The transition system of one small desert; see the module docstring."""
 
-    def __init__(self, options: ExploreOptions) -> None:
+    def __init__(
+        self, options: ExploreOptions, *, numbering: Callable[[str, Any], int] | None = None
+    ) -> None:
         problems = options.problems()
         if problems:
             raise ValueError("; ".join(problems))
         self.options = options
+        self._numbering = numbering
         self.config = options.config()
         self.names = self.config.caravans
         self.n = n = len(self.names)
@@ -276,9 +291,12 @@ class Model:
         self._movable = tuple(range(k, n))
         self._perm_choices: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._renamed_codes: dict[tuple[int, int], int] = {}
-        self._renamed_flights: dict[tuple[int, int], int] = {}
+        self._flight_renames: list[dict[int, int]] = [{} for _ in self._perms]
         self._renamed_vote_sets: dict[tuple[int, int], int] = {}
-        self._canonical_cache: dict[State, tuple[State, tuple[int, ...] | None]] = {}
+        self._canon_info: dict[int, tuple[tuple[int, int, bool], ...]] = {}
+        self._ghost_cache: dict[tuple[int, int, tuple[int, ...]], tuple[int, str | None]] = {}
+        self._perm_mids: list[list[int]] = [[] for _ in self._perms]
+        self._low_mask = (1 << self._inflight_off) - 1
         self._votes_mask = (1 << (self._max_proposals * n)) - 1
         self._caravan_moves: list[dict[int, tuple[_Move, ...]]] = [{} for _ in range(n)]
         self._crash_moves: list[dict[int, tuple[Action, int]]] = [{} for _ in range(n)]
@@ -286,28 +304,54 @@ class Model:
         self.initial = self._initial_state()
 
     # -- interning ------------------------------------------------------------------
+    #
+    # A model numbers each local code, rider and proposal in the order it meets it. A model
+    # in a parallel search is given ``numbering`` instead: its coordinator hands out the
+    # numbers, so every process numbers alike and a state means the same in all of them;
+    # :meth:`install` puts an item numbered elsewhere in its place.
+
+    def _number(self, kind: str, key: Any, next_free: int) -> int:
+        return next_free if self._numbering is None else self._numbering(kind, key)
+
+    def install(self, kind: str, number: int, key: Any) -> None:
+        """Put ``key``, numbered ``number``, among the items of ``kind`` (local, code, rider, proposal)."""
+        if kind == "local":
+            self._local_ids[key] = number
+            _place(self._locals, number, key, None)
+        elif kind == "code":
+            self._install_code(number, key)
+        elif kind == "rider":
+            self._install_message(number, key)
+        else:
+            self._proposal_ids[key] = number
+            _place(
+                self._proposal_values, number, self.value_index.get(key[1], len(self.campsites)), -1
+            )
 
     def _intern_local(self, key: Any) -> int:
         lid = self._local_ids.get(key)
         if lid is None:
-            lid = len(self._locals)
-            self._local_ids[key] = lid
-            self._locals.append(key)
+            lid = self._number("local", key, len(self._locals))
+            self.install("local", lid, key)
         return lid
 
     def _intern_code(self, lid: int, timers: int, proposed: int, inquiries: int) -> int:
         key = (lid, timers, proposed, inquiries)
         code = self._code_ids.get(key)
-        if code is not None:
-            return code
-        code = len(self._codes)
+        if code is None:
+            code = self._number("code", key, len(self._codes))
+            self._install_code(code, key)
+        return code
+
+    def _install_code(self, code: int, key: tuple[int, int, int, int]) -> None:
         if code > _CODE_MASK:
             raise OverflowError("more local states than the explorer can number")
+        lid, timers, proposed, inquiries = key
         self._code_ids[key] = code
-        self._codes.append(key)
+        _place(self._codes, code, key, (-1, 0, 0, 0))
         local = self._locals[lid]
         down = local[0] == "down"
-        self._down.append(down)
+        _place(self._down, code, down, False)
         events: list[tuple[int, str]] = []
         if not down:
             record, promised, _wish, phase, _ballot, max_round = local[:6]
@@ -322,36 +366,41 @@ class Model:
                 events.append((_EV_LEARN, "learn"))
             if proposed != _SPENT and next_round <= self.options.max_round:
                 events.append((_EV_PROPOSE, "propose"))
-        self._code_events.append(tuple(events))
-        return code
+        _place(self._code_events, code, tuple(events), ())
 
     def _intern_message(self, src: int, dst: int, msg: Message) -> int:
         key = (src, dst, msg)
         mid = self._msg_ids.get(key)
         if mid is None:
-            mid = len(self.msg_src)
-            if mid + _EV_OFFSET >= _KEY_STRIDE:
-                raise OverflowError("more distinct riders than the explorer can number")
-            self._msg_ids[key] = mid
-            self.msg_src.append(src)
-            self.msg_dst.append(dst)
-            self.msg_body.append(msg)
-            self._to_self.append(src == dst)
-            self._unit.append(1 << (self._inflight_off + self._unit_bits * mid))
-            self._actions.append(
-                (("deliver", mid), ("duplicate", mid), ("lose", mid), ("drop", mid))
-            )
+            mid = self._number("rider", key, len(self.msg_src))
+            self._install_message(mid, key)
         return mid
+
+    def _install_message(self, mid: int, key: tuple[int, int, Message]) -> None:
+        if mid + _EV_OFFSET >= _KEY_STRIDE:
+            raise OverflowError("more distinct riders than the explorer can number")
+        src, dst, msg = key
+        self._msg_ids[key] = mid
+        _place(self.msg_src, mid, src, -1)
+        _place(self.msg_dst, mid, dst, -1)
+        _place(self.msg_body, mid, msg, msg)
+        _place(self._to_self, mid, src == dst, False)
+        _place(self._unit, mid, 1 << (self._inflight_off + self._unit_bits * mid), 0)
+        _place(
+            self._actions,
+            mid,
+            (("deliver", mid), ("duplicate", mid), ("lose", mid), ("drop", mid)),
+            (("deliver", -1), ("duplicate", -1), ("lose", -1), ("drop", -1)),
+        )
 
     def _intern_proposal(self, ballot: Ballot, value: str) -> int:
         key = (ballot, value)
         pid = self._proposal_ids.get(key)
         if pid is None:
-            pid = len(self._proposal_values)
+            pid = self._number("proposal", key, len(self._proposal_values))
             if pid >= self._max_proposals:
                 raise OverflowError(f"more proposals than expected ({key})")
-            self._proposal_ids[key] = pid
-            self._proposal_values.append(self.value_index.get(value, len(self.campsites)))
+            self.install("proposal", pid, key)
         return pid
 
     def _initial_state(self) -> State:
@@ -493,6 +542,8 @@ class Model:
                 if "f" in digits:
                     raise OverflowError("fifteen copies of one rider in flight")
                 found = tuple(k for k, d in enumerate(digits) if d != "0")
+            if len(self._decoded) >= _CACHE_LIMIT:
+                self._decoded.clear()  # a cache: the search's own tables hold the riders
             self._decoded[flight] = found
         return found
 
@@ -634,6 +685,22 @@ class Model:
             state += (votes - old[2]) << self._votes_off
         return state, broken
 
+    def ghost_delta(self, low: int, i: int, ops: tuple[int, ...]) -> tuple[int, str | None]:
+        """:meth:`_ghost` for a state of low part ``low``: what it adds, and what it breaks.
+
+        The ghost reads and writes only the low part (votes, decisions, the proposers'
+        codes), so the answer is kept for each (low part, caravan, operations); bounded.
+        """
+        key = (low, i, ops)
+        found = self._ghost_cache.get(key)
+        if found is None:
+            after, broken = self._ghost(low, i, ops)
+            found = (after - low, broken)
+            if len(self._ghost_cache) >= _CACHE_LIMIT:
+                self._ghost_cache.clear()
+            self._ghost_cache[key] = found
+        return found
+
     def _quorum_voted(self, votes: int, value: int) -> bool:
         """Whether a phase-2 quorum has voted for campsite ``value`` under one ballot."""
         n = self.n
@@ -660,34 +727,99 @@ class Model:
         """
         if not self.symmetric:
             return state, None
-        cache = self._canonical_cache
-        found = cache.get(state)
-        if found is None:
-            sorting, _ = self._choices(state)
-            perms = self._perms
-            best: State | None = None
-            best_perm: tuple[int, ...] | None = None
-            for index in sorting:
-                renamed = state if index == 0 else self._rename(state, perms[index], index)
-                if best is None or renamed < best:
-                    best, best_perm = renamed, perms[index]
-            assert best is not None
-            found = (best, best_perm)
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()  # a cache, not a record: bounded memory matters more
-            cache[state] = found
-        return found
+        index = self.canonical_index(state)
+        return self.renamed(state, index), self._perms[index]
+
+    def canonical_state(self, state: State) -> State:
+        """The least renaming of ``state`` (itself without symmetry): :meth:`canonical`'s state."""
+        if not self.symmetric:
+            return state
+        low = state & self._low_mask
+        info = self._canon_info.get(low)
+        if info is None:
+            info = self._sorting_renamings(low)
+        off = self._inflight_off
+        raw = state >> off
+        renames = self._flight_renames
+        if len(info) == 1:
+            index, renamed_low, _ = info[0]
+            if index == 0:
+                return state
+            if not raw:
+                return renamed_low
+            flight = renames[index].get(raw)
+            if flight is None:
+                flight = self._renamed_raw(raw, index)
+            return renamed_low | (flight << off)
+        if not raw:
+            return min(renamed_low for _, renamed_low, _ in info)
+        best = -1
+        for index, renamed_low, _ in info:
+            flight = renames[index].get(raw) if index else raw
+            if flight is None:
+                flight = self._renamed_raw(raw, index)
+            candidate = renamed_low | (flight << off)
+            if best < 0 or candidate < best:
+                best = candidate
+        return best
+
+    def canonical_index(self, state: State) -> int:
+        """The index (in ``_perms``) of a permutation that turns ``state`` into its canonical one."""
+        low = state & self._low_mask
+        info = self._canon_info.get(low)
+        if info is None:
+            info = self._sorting_renamings(low)
+        if len(info) == 1:
+            return info[0][0]
+        raw = state >> self._inflight_off
+        off = self._inflight_off
+        best = min((low2 | (self._renamed_raw(raw, i) << off), i) for i, low2, _ in info)
+        return best[1]
+
+    def renamed(self, state: State, index: int) -> State:
+        """``state`` with its caravans renamed by the permutation ``_perms[index]``."""
+        if index == 0:
+            return state
+        raw = state >> self._inflight_off
+        low = self._renamed_low(state & self._low_mask, index)
+        return low | (self._renamed_raw(raw, index) << self._inflight_off) if raw else low
 
     def orbit_size(self, state: State) -> int:
         """How many distinct states ``state`` stands for under the symmetry."""
-        _, keeping = self._choices(state)
-        perms = self._perms
-        fixed = sum(
-            1
-            for index in keeping
-            if index == 0 or self._rename(state, perms[index], index) == state
-        )
-        return len(perms) // fixed
+        if not self.symmetric:
+            return 1
+        return self.orbit_of_canonical(self.canonical_state(state))
+
+    def orbit_of_canonical(self, state: State) -> int:
+        """:meth:`orbit_size` of a canonical state (its movable codes in order)."""
+        low = state & self._low_mask
+        info = self._canon_info.get(low)
+        if info is None:
+            info = self._sorting_renamings(low)
+        if len(info) == 1:  # the common case: the interchangeable caravans' codes all differ
+            return len(self._perms)
+        raw = state >> self._inflight_off
+        fixed = 0
+        for index, renamed_low, keeps in info:
+            if keeps and renamed_low == low and (not raw or self._renamed_raw(raw, index) == raw):
+                fixed += 1
+        return len(self._perms) // fixed
+
+    def _sorting_renamings(self, low: int) -> tuple[tuple[int, int, bool], ...]:
+        """For each permutation that sorts the movable codes of ``low``: its index, the low
+        part it renames ``low`` to, and whether it keeps every code in place.
+
+        The low part is everything but the riders on the way (crashes, ghost, codes, votes);
+        which permutations sort depends on it alone, and those that keep the codes are among
+        them. Cached, the cache bounded.
+        """
+        sorting, keeping = self._choices(low)
+        found = tuple((index, self._renamed_low(low, index), index in keeping) for index in sorting)
+        cache = self._canon_info
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()  # a cache, not a record: bounded memory matters more
+        cache[low] = found
+        return found
 
     def _choices(self, state: State) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Indices of the permutations that sort the movable codes, and of those that keep them."""
@@ -711,26 +843,60 @@ class Model:
             self._perm_choices[codes] = found
         return found
 
-    def _rename(self, state: State, perm: tuple[int, ...], index: int) -> State:
+    def _renamed_low(self, low: int, index: int) -> int:
+        """The low part (no riders) renamed by ``_perms[index]``."""
+        if index == 0:
+            return low
+        perm = self._perms[index]
         field_off = self._field_off
-        out = state & ((1 << field_off[0]) - 1)  # crashes, decided, chosen
+        out = low & ((1 << field_off[0]) - 1)  # crashes, decided, chosen
         for i in range(self.n):
-            code = (state >> field_off[i]) & _CODE_MASK
+            code = (low >> field_off[i]) & _CODE_MASK
             out |= self._renamed_code(code, perm, index) << field_off[perm[i]]
-        votes = (state >> self._votes_off) & self._votes_mask
+        votes = (low >> self._votes_off) & self._votes_mask
         if votes:
             out |= self._renamed_votes(votes, perm, index) << self._votes_off
-        raw = state >> self._inflight_off
-        if raw:
-            key = (raw, index)
-            flight = self._renamed_flights.get(key)
-            if flight is None:
-                flight = self._renamed_flight(raw, perm)
-                if len(self._renamed_flights) >= _CACHE_LIMIT:
-                    self._renamed_flights.clear()
-                self._renamed_flights[key] = flight
-            out |= flight << self._inflight_off
         return out
+
+    def _renamed_raw(self, raw: int, index: int) -> int:
+        """The riders on the way (``state >> _inflight_off``) renamed by ``_perms[index]``."""
+        if index == 0:
+            return raw
+        cache = self._flight_renames[index]
+        flight = cache.get(raw)
+        if flight is None:
+            flight = self.renamed_bits(raw, index, self._unit_bits)
+            if len(cache) >= _RENAME_CACHE:
+                cache.clear()  # a cache, not a record: bounded memory matters more
+            cache[raw] = flight
+        return flight
+
+    def renamed_bits(self, bits: int, index: int, width: int) -> int:
+        """A field of ``width`` bits per rider number, each group moved to its renamed rider."""
+        mids = self._perm_mids[index]
+        if len(mids) < len(self.msg_src):
+            self._extend_perm_mids(index)
+        mask = (1 << width) - 1
+        out = 0
+        rest = bits
+        while rest:
+            low = rest & -rest
+            mid = (low.bit_length() - 1) // width
+            group = (rest >> (width * mid)) & mask
+            out |= group << (width * mids[mid])
+            rest ^= group << (width * mid)
+        return out
+
+    def _extend_perm_mids(self, index: int) -> None:
+        """Number the renamed rider of every rider numbered so far, under ``_perms[index]``."""
+        perm = self._perms[index]
+        mids = self._perm_mids[index]
+        while len(mids) < len(self.msg_src):
+            mid = len(mids)
+            mids.append(-1)  # interning below may number new riders: fill this one first
+            mids[mid] = self._intern_message(
+                perm[self.msg_src[mid]], perm[self.msg_dst[mid]], self.msg_body[mid]
+            )
 
     def _renamed_votes(self, votes: int, perm: tuple[int, ...], index: int) -> int:
         key = (votes, index)
@@ -746,18 +912,6 @@ class Model:
                 rest ^= low
             self._renamed_vote_sets[key] = found
         return found
-
-    def _renamed_flight(self, raw: int, perm: tuple[int, ...]) -> int:
-        shift = self._unit_bits
-        width = (1 << shift) - 1
-        flight = 0
-        for mid in self.in_flight(raw << self._inflight_off):
-            count = (raw >> (shift * mid)) & width
-            other = self._intern_message(
-                perm[self.msg_src[mid]], perm[self.msg_dst[mid]], self.msg_body[mid]
-            )
-            flight += count << (shift * other)
-        return flight
 
     def _renamed_code(self, code: int, perm: tuple[int, ...], index: int) -> int:
         key = (code, index)

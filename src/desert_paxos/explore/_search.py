@@ -9,6 +9,13 @@ the states level by level, so the first broken move it meets ends the shortest
 possible counterexample. Depth-first search goes deep first; its counterexample
 is a real path but need not be the shortest.
 
+Breadth-first search is the one built for speed and memory: its engine
+(``_breadth``) stores states small, expands one level at a time and can leave
+moves asleep (``por``: partial-order reduction with sleep sets, the same states,
+verdicts and shortest counterexamples with fewer moves tried). ``workers`` > 1
+shares each level out among processes (``_parallel``). Depth-first search is
+the plain walk over :meth:`Model.successors`.
+
 Wall-clock time is read only to report progress and speed, never to decide
 anything: the same options always visit the same states in the same order.
 Ctrl-C (``KeyboardInterrupt``) ends the search early with what was covered.
@@ -30,6 +37,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ._breadth import CHECK_EVERY, Breadth
 from ._model import Action, Model, State
 
 __all__ = [
@@ -44,7 +52,7 @@ __all__ = [
 
 Progress = Callable[[int, int, int, float], None]  # states, transitions, depth, seconds
 
-_CHECK_EVERY = 4096  # transitions between looks at the clock
+_CHECK_EVERY = CHECK_EVERY  # transitions between looks at the clock
 MAX_STATES = 2_000_000  # the default bound on stored states (about a minute or two of search)
 BYTES_PER_STATE = 1_000  # a generous allowance per stored state (150 to 500 bytes measured)
 _MIN_DEFAULT = 10_000  # however little memory is free, the default bound is at least this
@@ -84,6 +92,8 @@ class SearchResult:
     violation: str | None = None  # the invariant that broke
     symmetric_states: int = 0  # with symmetry: how many states the visited ones stand for
     path: list[State] = field(default_factory=list)  # start ... the state where it broke
+    pruned: int = 0  # with partial-order reduction: moves not tried (asleep)
+    workers: int = 1  # processes that searched
 
     @property
     def complete(self) -> bool:
@@ -101,28 +111,36 @@ def search(
     max_states: int | None = None,
     progress: Progress | None = None,
     progress_every: float = 1.0,
+    por: bool = False,
 ) -> SearchResult:
     """Explore every state reachable in ``model``; see the module docstring."""
     if strategy not in ("bfs", "dfs"):
         raise ValueError(f"strategy must be bfs or dfs, got {strategy!r}")
+    if por and strategy != "bfs":
+        raise ValueError("partial-order reduction works with the breadth-first search only")
     result = SearchResult(strategy=strategy)
-    parent: dict[State, State | None] = {model.initial: None}
-    if model.symmetric:
-        result.symmetric_states = model.orbit_size(model.initial)
     started = time.perf_counter()
     # The search makes millions of short-lived tuples and no reference cycles, so the cycle
     # collector would only walk the growing tables again and again; it is back on afterwards.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _walk(model, parent, result, max_states, progress, progress_every, started)
+        if strategy == "bfs":
+            _bfs(model, result, max_states, progress, progress_every, started, por)
+        else:
+            parent: dict[State, State | None] = {model.initial: None}
+            if model.symmetric:
+                result.symmetric_states = model.orbit_size(model.initial)
+            try:
+                _walk(model, parent, result, max_states, progress, progress_every, started)
+            finally:
+                result.states = len(parent)
     except KeyboardInterrupt:
         result.stopped = "interrupted"
     finally:
         if collecting:
             gc.enable()
     result.seconds = time.perf_counter() - started
-    result.states = len(parent)
     return result
 
 
@@ -194,6 +212,53 @@ def _walk(
     finally:
         result.transitions = transitions
         result.depth = deepest
+
+
+def _bfs(
+    model: Model,
+    result: SearchResult,
+    max_states: int | None,
+    progress: Progress | None,
+    every: float,
+    started: float,
+    por: bool,
+) -> None:
+    """Breadth-first, level by level (see ``_breadth``): the shortest counterexample."""
+    engine = Breadth(model, por=por)
+    limit = max_states if max_states is not None else -1
+    level, sleeps = engine.start(model.initial)
+    depth = 0
+    last_report = started
+
+    def tick(states: int, transitions: int) -> None:
+        nonlocal last_report
+        if progress is not None:
+            now = time.perf_counter()
+            if now - last_report >= every:
+                last_report = now
+                progress(states, transitions, depth, now - started)
+
+    try:
+        while level:
+            next_level, next_sleeps, done = engine.expand(level, sleeps, limit, tick)
+            if engine.violation is not None and engine.broken is not None:
+                key, broken = engine.broken
+                result.violation = engine.violation
+                result.path = [*engine.path_to(key), broken]
+                depth += 1
+                return
+            if done < len(level) or (0 < limit <= engine.states and next_level):
+                result.stopped = "max-states"
+                return
+            level, sleeps = next_level, next_sleeps
+            if level:
+                depth += 1
+    finally:
+        result.transitions = engine.transitions
+        result.pruned = engine.pruned
+        result.symmetric_states = engine.symmetric_states
+        result.depth = depth
+        result.states = engine.states
 
 
 def first_move(model: Model, state: State, target: State) -> tuple[Action, State]:

@@ -1,0 +1,397 @@
+"""The breadth-first search's engine: one level at a time, states stored small.
+
+Theory of operation
+-------------------
+:class:`Breadth` expands one level of the search into the next (``expand``);
+the serial search calls it level after level, and each process of a parallel
+search calls it on its share of a level (see ``_parallel``).
+
+*Storage.* A state is kept as one small integer, ``a + (f << A_BITS)``: ``a``
+numbers its *low part* (crashes, ghost, the caravans' local codes, votes) and
+``f`` its riders on the way, each in a table of the distinct values met (far
+fewer than states: many states share a low part, many share their riders), so
+a stored state costs one dictionary entry and one small integer, and its parent
+is the very object stored for the parent.
+
+*Moves.* The moves of a state are made first (the next states, in the order of
+:meth:`Model.successors`), then taken in that order up to the first one that
+breaks an invariant, so the search visits exactly what the plain walk visits.
+The caravans' own moves (timers, proposing, collapsing, getting up) depend only
+on the low part: they are computed once per low part, ghost and verdict
+included. With symmetry each next state is renamed to its canonical form
+(:meth:`Model.canonical_state`, inlined here: it is the commonest step).
+
+*Partial-order reduction* (``por``) keeps a *sleep set* per state of the next
+level: the deliveries that need not be tried from it because an interleaving of
+the same length that tries them first has been explored already. Two
+deliveries are independent when they go to different caravans and at most one
+of them changes the ghost state (a vote or a decision): then either order
+reaches the same state, with the same verdict on each move. A move's child
+sleeps on everything the parent slept on or explored before that move, if
+independent of it; a state reached several times on one level sleeps on what
+all its arrivals agree on; a renamed child's sleep set is renamed with it.
+Sleep sets never lose a state, and every state is still reached at its least
+depth along the lexicographically least shortest path (a move asleep there
+could be moved earlier, giving a smaller path), so the states, the verdicts and
+the shortest counterexamples are those of the plain search; only fewer moves
+are tried (``pruned`` counts the others). A label is ``4 * rider + kind``
+(deliver, duplicate, lose, drop), a sleep set one integer of labels.
+
+*Shards.* In a parallel search (``shard = (me, of)``) a next state belongs to
+the process ``hash(state) % of``; the others' are put in ``outbox`` (with their
+parent and sleep set) instead of being stored, and :meth:`receive` stores what
+the others sent. Parents are then whole states, so a path can be followed back
+across processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ._model import _CODE_MASK, _EV_OFFSET, _KEY_STRIDE, Model, State
+
+__all__ = ["A_BITS", "Breadth"]
+
+A_BITS = 28  # a stored state is a + (f << A_BITS): at most 2**28 distinct low parts
+_A_MASK = (1 << A_BITS) - 1
+_MOVE_CACHE = 1 << 16  # low parts whose own moves are kept (the cache starts again when full)
+_LABELS = {"deliver": 0, "duplicate": 1, "lose": 2, "drop": 3}  # a delivery's label: 4 mid + this
+CHECK_EVERY = 4096  # transitions between looks at the bound (and the clock)
+
+
+class Breadth:
+    """The visited states, the moves tried and the level being expanded."""
+
+    def __init__(
+        self, model: Model, *, por: bool = False, shard: tuple[int, int] | None = None
+    ) -> None:
+        self.model = model
+        self.por = por
+        self.shard = shard
+        self.low_ids: dict[int, int] = {}
+        self.lows: list[int] = []
+        self.raw_ids: dict[int, int] = {}
+        self.raws: list[int] = []
+        self.parent: dict[int, int | None] = {}  # stored state -> its parent (key, or whole)
+        self.transitions = 0
+        self.pruned = 0
+        self.symmetric_states = 0
+        self.violation: str | None = None
+        self.broken: tuple[int, State] | None = None  # (stored parent, next state) of the break
+        self.outbox: list[dict[State, tuple[State, int]]] = [
+            {} for _ in range(shard[1] if shard else 1)
+        ]
+        self._own_cache: dict[int, tuple[tuple[int, int, str | None], ...]] = {}
+        self._to: list[int] = [0] * model.n  # per caravan, the labels of the riders to it
+        self._known_mids = 0
+
+    # -- storage ------------------------------------------------------------------------
+
+    @property
+    def states(self) -> int:
+        return len(self.parent)
+
+    def key(self, state: State) -> int:
+        """The stored form of ``state`` (numbering its parts when they are new)."""
+        off = self.model._inflight_off
+        low = state & self.model._low_mask
+        raw = state >> off
+        a = self.low_ids.get(low)
+        if a is None:
+            a = self.low_ids[low] = len(self.lows)
+            if a > _A_MASK:
+                raise OverflowError("more distinct low parts than the search can number")
+            self.lows.append(low)
+        f = self.raw_ids.get(raw)
+        if f is None:
+            f = self.raw_ids[raw] = len(self.raws)
+            self.raws.append(raw)
+        return a + (f << A_BITS)
+
+    def state(self, key: int) -> State:
+        """The whole state a stored key stands for."""
+        return self.lows[key & _A_MASK] | (self.raws[key >> A_BITS] << self.model._inflight_off)
+
+    def path_to(self, key: int) -> list[State]:
+        """The states from the start to stored ``key`` (serial search: parents are keys)."""
+        path = [self.state(key)]
+        before = self.parent[key]
+        while before is not None:
+            path.append(self.state(before))
+            before = self.parent[before]
+        path.reverse()
+        return path
+
+    def start(self, state: State) -> tuple[list[int], dict[int, int]]:
+        """Store the initial state: the first level and its sleep sets."""
+        key = self.key(state)
+        self.parent[key] = None
+        if self.model.symmetric:
+            self.symmetric_states += self.model.orbit_size(state)
+        return [key], {key: 0}
+
+    def receive(
+        self, arrivals: list[tuple[State, State, int]], level: list[int], sleeps: dict[int, int]
+    ) -> None:
+        """Store the states other processes sent for this one (next state, parent, sleep set)."""
+        orbit = self.model.orbit_of_canonical
+        symmetric = self.model.symmetric
+        for state, parent, sleep in arrivals:
+            key = self.key(state)
+            if key in self.parent:
+                if key in sleeps:
+                    sleeps[key] &= sleep
+                continue
+            self.parent[key] = parent
+            level.append(key)
+            sleeps[key] = sleep
+            if symmetric:
+                self.symmetric_states += orbit(state)
+
+    def _riders_to(self) -> list[int]:
+        """Per caravan: the delivery labels of the riders to it."""
+        to = [0] * self.model.n
+        for mid, dst in enumerate(self.model.msg_dst):
+            if dst >= 0:
+                to[dst] |= 0b1111 << (4 * mid)
+        return to
+
+    # -- one level --------------------------------------------------------------------
+
+    def expand(
+        self,
+        level: list[int],
+        sleeps: dict[int, int],
+        limit: int = -1,
+        tick: Callable[[int, int], None] | None = None,
+    ) -> tuple[list[int], dict[int, int], int]:
+        """Expand ``level``: the next level, its sleep sets, and how many of ``level`` were done.
+
+        Stops early at the first broken move (``violation``, ``broken``) or when ``limit``
+        states are stored; both, and ``tick(states, transitions)`` (progress, Ctrl-C),
+        are looked at every ``CHECK_EVERY`` transitions.
+        """
+        model = self.model
+        por = self.por
+        parent = self.parent
+        low_ids, raw_ids = self.low_ids, self.raw_ids
+        lows, raws = self.lows, self.raws
+        store_key = self.key
+        off = model._inflight_off
+        low_mask = model._low_mask
+        field_off = model._field_off
+        msg_dst = model.msg_dst
+        delivery_memo = model._memo
+        delivery_moves = model._delivery_moves
+        decoded = model._decoded
+        mids_of = model.in_flight
+        ghost_delta = model.ghost_delta
+        symmetric = model.symmetric
+        canon_info = model._canon_info
+        sorting_renamings = model._sorting_renamings
+        flight_renames = model._flight_renames
+        renamed_raw = model._renamed_raw
+        renamed_bits = model.renamed_bits
+        orbit = model.orbit_of_canonical
+        own_cache = self._own_cache
+        sharded = self.shard is not None
+        me, of = self.shard if self.shard is not None else (0, 1)
+        outbox = self.outbox
+        to = self._to
+        transitions = self.transitions
+        pruned = self.pruned
+        symmetric_states = self.symmetric_states
+        next_check = transitions + CHECK_EVERY
+        next_level: list[int] = []
+        next_sleeps: dict[int, int] = {}
+        append = next_level.append
+        kid_sleeps: list[int] = []
+        sleep = 0
+        done = 0
+        try:
+            for key in level:
+                low = lows[key & _A_MASK]
+                raw = raws[key >> A_BITS]
+                state = low | (raw << off)
+                kids: list[int] = []  # the next states, in the order of the moves
+                kid = kids.append
+                broken_at = -1  # the first move that breaks an invariant, and which
+                broken_by: str | None = None
+                if por:
+                    sleep = sleeps[key]
+                    kid_sleeps = []
+                if raw:
+                    mids = decoded.get(raw)
+                    if mids is None:
+                        mids = mids_of(state)
+                    if not por:
+                        for mid in mids:
+                            dst = msg_dst[mid]
+                            code = (low >> field_off[dst]) & _CODE_MASK
+                            moves = delivery_memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
+                            if moves is None:
+                                moves = delivery_moves(dst, code, mid)
+                            for _action, add, join, ops in moves:
+                                nxt = (state | join) + add
+                                if ops is not None:
+                                    delta, broken = ghost_delta(nxt & low_mask, dst, ops)
+                                    nxt += delta
+                                    if broken is not None and broken_at < 0:
+                                        broken_at, broken_by = len(kids), broken
+                                kid(nxt)
+                    else:
+                        if len(msg_dst) != self._known_mids:
+                            self._known_mids = len(msg_dst)
+                            to = self._to = self._riders_to()
+                        found: list[tuple[int, int, int, int, tuple[int, ...] | None]] = []
+                        ops_mask = 0
+                        for mid in mids:
+                            dst = msg_dst[mid]
+                            code = (low >> field_off[dst]) & _CODE_MASK
+                            moves = delivery_memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
+                            if moves is None:
+                                moves = delivery_moves(dst, code, mid)
+                            for action, add, join, ops in moves:
+                                bit = 1 << (4 * mid + _LABELS[action[0]])
+                                if ops is not None:
+                                    ops_mask |= bit
+                                found.append((bit, dst, add, join, ops))
+                        explored = 0
+                        for bit, dst, add, join, ops in found:
+                            if sleep & bit:
+                                pruned += 1
+                                continue
+                            nxt = (state | join) + add
+                            keep = sleep | explored  # asleep in the child, if independent
+                            if keep:
+                                keep = (keep | to[dst]) ^ to[dst]
+                            if ops is not None:
+                                delta, broken = ghost_delta(nxt & low_mask, dst, ops)
+                                nxt += delta
+                                if broken is not None and broken_at < 0:
+                                    broken_at, broken_by = len(kids), broken
+                                if keep:
+                                    keep = (keep | ops_mask) ^ ops_mask
+                            explored |= bit
+                            kid(nxt)
+                            kid_sleeps.append(keep)
+                # The caravans' own moves: the same for every state of this low part.
+                own = own_cache.get(low)
+                if own is None:
+                    if len(own_cache) >= _MOVE_CACHE:
+                        own_cache.clear()
+                    own = own_cache[low] = _own_moves(model, low)
+                for add, join, broken in own:
+                    if broken is not None and broken_at < 0:
+                        broken_at, broken_by = len(kids), broken
+                    kid((state | join) + add)
+                if por:
+                    kid_sleeps.extend([0] * (len(kids) - len(kid_sleeps)))
+                transitions += len(kids)
+                if broken_at >= 0:
+                    del kids[broken_at + 1 :]  # the moves after the first broken one are not taken
+                for j, nxt in enumerate(kids):
+                    if symmetric:
+                        # The canonical renaming (Model.canonical_state, inlined).
+                        kid_low = nxt & low_mask
+                        info = canon_info.get(kid_low)
+                        if info is None:
+                            info = sorting_renamings(kid_low)
+                        kid_raw = nxt >> off
+                        if len(info) == 1:
+                            index, renamed_low, _ = info[0]
+                            if index:
+                                if kid_raw:
+                                    flight = flight_renames[index].get(kid_raw)
+                                    if flight is None:
+                                        flight = renamed_raw(kid_raw, index)
+                                    nxt = renamed_low | (flight << off)
+                                else:
+                                    nxt = renamed_low
+                        else:
+                            best = -1
+                            index = 0
+                            for candidate, renamed_low, _ in info:
+                                if candidate and kid_raw:
+                                    flight = flight_renames[candidate].get(kid_raw)
+                                    if flight is None:
+                                        flight = renamed_raw(kid_raw, candidate)
+                                else:
+                                    flight = kid_raw
+                                renamed = renamed_low | (flight << off)
+                                if best < 0 or renamed < best:
+                                    best, index = renamed, candidate
+                            nxt = best
+                        if por and index and kid_sleeps[j]:
+                            kid_sleeps[j] = renamed_bits(kid_sleeps[j], index, 4)
+                    if j == broken_at:
+                        self.violation = broken_by
+                        self.broken = (key, nxt)
+                        return next_level, next_sleeps, done
+                    if sharded:
+                        owner = hash(nxt) % of
+                        if owner != me:
+                            box = outbox[owner]
+                            sent = box.get(nxt)
+                            if sent is None:
+                                box[nxt] = (state, kid_sleeps[j] if por else 0)
+                            elif por:
+                                box[nxt] = (sent[0], sent[1] & kid_sleeps[j])
+                            continue
+                    a = low_ids.get(nxt & low_mask)
+                    f = raw_ids.get(nxt >> off)
+                    if a is None or f is None:
+                        child = store_key(nxt)
+                    else:
+                        child = a + (f << A_BITS)
+                        if child in parent:
+                            if por and child in next_sleeps:
+                                next_sleeps[child] &= kid_sleeps[j]
+                            continue
+                    parent[child] = state if sharded else key
+                    append(child)
+                    if por:
+                        next_sleeps[child] = kid_sleeps[j]
+                    if symmetric:
+                        symmetric_states += orbit(nxt)
+                done += 1
+                if transitions >= next_check:
+                    next_check = transitions + CHECK_EVERY
+                    if tick is not None:
+                        tick(len(parent), transitions)
+                    if len(parent) >= limit > 0:
+                        break
+        finally:
+            self.transitions = transitions
+            self.pruned = pruned
+            self.symmetric_states = symmetric_states
+        return next_level, next_sleeps, done
+
+
+def _own_moves(model: Model, low: int) -> tuple[tuple[int, int, str | None], ...]:
+    """Every caravan's own moves from a state of low part ``low``: (add, join, broken).
+
+    The next state is ``(state | join) + add``; the ghost's verdict is folded in, since
+    it depends only on the low part (votes, decisions and the proposers' codes).
+    """
+    field_off = model._field_off
+    low_mask = model._low_mask
+    out: list[tuple[int, int, str | None]] = []
+    may_crash = low & model._crash_mask < model.options.crashes
+    for i in range(model.n):
+        code = (low >> field_off[i]) & _CODE_MASK
+        moves = model._caravan_moves[i].get(code)
+        if moves is None:
+            moves = model._moves_of(i, code)
+        for _action, add, join, ops in moves:
+            if ops is None:
+                out.append((add, join, None))
+            else:
+                delta, broken = model.ghost_delta(((low | join) + add) & low_mask, i, ops)
+                out.append((add + delta, join, broken))
+        if may_crash and not model._down[code]:
+            crash = model._crash_moves[i].get(code)
+            if crash is None:
+                crash = model._crash_move(i, code)
+            out.append((crash[1], 0, None))
+    return tuple(out)
