@@ -36,7 +36,13 @@ from ._linearizable import (
     plural,
 )
 
-__all__ = ["MAX_DRAWN", "render_history_html", "write_history_html"]
+__all__ = [
+    "HISTORY_CSS",
+    "MAX_DRAWN",
+    "history_body_html",
+    "render_history_html",
+    "write_history_html",
+]
 
 MAX_DRAWN: Final = 400  # operations drawn per key; the page says when a key has more
 
@@ -47,10 +53,14 @@ _BAR = 22  # a bar's height; the linearization points sit on its top edge
 _LEFT = 120  # room for the process names
 _TOP = 26  # room for the time axis
 
-_CSS = """
+_PAGE_CSS = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1.2em 2em; color: #222; background: #fcfbf7; }
 h1 { font-size: 1.35em; margin: 0 0 .3em; }
 h2 { font-size: 1.1em; margin: 1.4em 0 .3em; }
+"""
+
+# The drawing's own rules, apart from the page's: the journey viewer embeds them (viewer._journey).
+HISTORY_CSS: Final = """
 .verdict { display: inline-block; padding: .1em .6em; border-radius: .3em; font-weight: 600; }
 .v-linearizable { background: #d8f0dc; color: #145a24; }
 .v-not { background: #f8d7d4; color: #8a1c12; }
@@ -86,6 +96,8 @@ ol.prefix-list { margin: .3em 0 .3em 1.2em; padding: 0; }
 .swatch.blocked { background: #f9d2cd; border: 2.4px solid #c0392b; }
 """
 
+_CSS = _PAGE_CSS + HISTORY_CSS
+
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -115,10 +127,17 @@ def write_history_html(
 def render_history_html(result: LinearizabilityResult, source: str) -> str:
     """The whole page as one string."""
     e = html.escape
+    body = f"<h1>Linearizability of {e(source)}</h1>\n" + history_body_html(result)
+    title = f"Linearizability — {source} — {result.verdict}"
+    return _PAGE.format(title=e(title), css=_CSS, body=body)
+
+
+def history_body_html(result: LinearizabilityResult) -> str:
+    """The verdict, the legend and one diagram per key (styled by :data:`HISTORY_CSS`)."""
+    e = html.escape
     verdict_class = {"linearizable": "v-linearizable", "not linearizable": "v-not"}
     counts = result.counts()
     parts = [
-        f"<h1>Linearizability of {e(source)}</h1>",
         f'<p class="summary"><span class="verdict {verdict_class.get(result.verdict, "v-unknown")}">'
         f"{e(result.verdict)}</span> under the {e(result.model)} model: "
         f"{counts['operations']:,} operations ({counts['ok']:,} ok, {counts['fail']:,} fail, "
@@ -143,8 +162,7 @@ def render_history_html(result: LinearizabilityResult, source: str) -> str:
     unchecked = counts["keys"] - counts["keys_checked"]
     if unchecked:
         parts.append(f'<p class="note">{unchecked:,} more keys were not checked.</p>')
-    title = f"Linearizability — {source} — {result.verdict}"
-    return _PAGE.format(title=e(title), css=_CSS, body="\n".join(parts))
+    return "\n".join(parts)
 
 
 _LEGEND = (

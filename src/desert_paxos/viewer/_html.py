@@ -28,7 +28,7 @@ from ..narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_v
 from ..narrate._journey import journey_level, journey_protocol_voice, journey_story_voice
 from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..trace import incomplete_note, summarize_trace
-from ._journey import log_view_html
+from ._journey import history_view_html, log_view_html
 from ._model import LANE_MARKS, CaravanState, RunModel, build_model, promise_text, vote_text
 
 __all__ = ["EVENT_COLUMNS", "event_columns", "model_data", "page_data", "render_html", "write_html"]
@@ -194,7 +194,8 @@ def render_html(header: dict[str, Any], events: list[dict[str, Any]]) -> str:
         "CSS": _asset("viewer.css"),
         "JS": _asset("viewer.js"),
         "DATA": _script_json(page_data(header, events)),
-        "LOG": log_view_html(header, events),  # a journey's nights × caravans (viewer._journey)
+        # a journey's nights × caravans and its travellers' history (viewer._journey)
+        "LOG": log_view_html(header, events) + history_view_html(header, events),
     }
     # One pass, so text from the trace can never be mistaken for a later slot.
     return re.sub(r"\{\{(TITLE|CSS|JS|DATA|LOG)\}\}", lambda m: slots[m[1]], _asset("page.html"))

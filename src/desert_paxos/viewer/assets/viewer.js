@@ -703,6 +703,8 @@ function mountDesertViewer(D, opts) {
     $("now-protocol").textContent = k >= 0 ? "t=" + times[k] + "  " + D.protocol[k] : "";
     $("btn-play").textContent = view.playing ? "❚❚ pause" : "▶ play";
     slider.value = String(Math.floor(view.t));
+    // a journey's log view (assets/journey.js) follows the time drawn
+    document.dispatchEvent(new CustomEvent("desert-time", { detail: { t: Math.floor(view.t) } }));
   }
 
   // ---- details: both voices ----------------------------------------------------------
