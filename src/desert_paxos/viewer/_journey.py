@@ -191,7 +191,9 @@ def history_view_html(header: dict[str, Any], events: list[dict[str, Any]]) -> s
         "<p>One bar per request, from when a traveller asked to when the answer came back "
         "(a request never answered runs on, dashed). The linearizability checker looks for "
         "one order of all requests, each taking effect at a point inside its bar, that "
-        "a single register would have answered the same way.</p>"
+        "a single register would have answered the same way. Its time axis counts the "
+        "requests and answers in order (line n of <code>export --history</code>), not the "
+        "trace's ticks.</p>"
     )
     if not history:
         body = "<p>No traveller asked anything in this trace.</p>"
