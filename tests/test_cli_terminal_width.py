@@ -15,7 +15,7 @@ from pathlib import Path
 from desert_paxos.narrate._layout import cell_width, terminal_columns
 
 
-def told_on_a_terminal(args: list[str], columns: int) -> list[str]:
+def told_on_a_terminal(args: list[str], columns: int, code: int = 0) -> list[str]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {**os.environ, "NO_COLOR": "1"}
@@ -43,7 +43,7 @@ def told_on_a_terminal(args: list[str], columns: int) -> list[str]:
         if slave >= 0:
             os.close(slave)
         os.close(master)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == code, done.stderr
     return b"".join(chunks).decode("utf-8").replace("\r\n", "\n").splitlines()
 
 
@@ -73,3 +73,26 @@ def test_replay_fits_the_terminal_and_a_pipe_gets_whole_lines(tmp_path: Path) ->
         text=True,
     ).stdout.splitlines()
     assert max(cell_width(line) for line in piped) > 100  # story │ protocol on one line
+
+
+def test_the_title_description_and_summary_fit_the_terminal_too() -> None:
+    """Every line run prints on a 60-column terminal fits it, broken at spaces: the terminal
+    itself would break the description and the summary's longer lines mid-word."""
+    lines = told_on_a_terminal(["run", "lossy-desert"], 60)
+    assert any(line.startswith("Invariants checked") for line in lines)
+    assert [line for line in lines if cell_width(line) > 60] == []
+
+
+def test_a_broken_invariant_and_the_events_that_led_there_fit_the_terminal(tmp_path: Path) -> None:
+    early = tmp_path / "early.json"
+    early.write_text(
+        '{"variant": "early-learner", "caravans": ["Aghilas", "Taziri", "Amastan"], '
+        '"proposals": [{"at": 0, "caravan": "Aghilas", "campsite": "Oasis of Siwa"}]}',
+        encoding="utf-8",
+    )
+    lines = told_on_a_terminal(["run", str(early)], 60, code=1)
+    assert any(line.startswith("Invariant broken: knowledge") for line in lines)
+    assert any(line.startswith("The events that led there") for line in lines)
+    assert [
+        line for line in lines if cell_width(line) > 60 and "desert-paxos run" not in line
+    ] == []

@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from .._files import Inputs, output_text
 from ..narrate import LEVELS, Narrator, protocol_voice, story_voice
-from ..narrate._layout import terminal_columns
+from ..narrate._layout import terminal_columns, wrap
 from ..scenario import BUILTIN_NAMES, Scenario
 from ..sim import RunResult, SimTraceWriter, Simulation
 from ._common import (
@@ -127,8 +127,26 @@ def expectation_problem(scenario: Scenario, result: RunResult) -> str | None:
     return None
 
 
+def _fitted(text: str, width: int | None) -> str:
+    """``text`` broken at spaces to a terminal's ``width`` (as it is off a terminal): a story
+    line goes on under its story, any other line under its own first word."""
+    if width is None:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        lead = len(line) - len(body)
+        out += wrap(line, width, " " * (lead + (9 if body.startswith("t=") else 2)))
+    return "\n".join(out)
+
+
 def _violation_story(
-    scenario: Scenario, seed: int, until: int | None, max_events: int, out: IO[str]
+    scenario: Scenario,
+    seed: int,
+    until: int | None,
+    max_events: int,
+    out: IO[str],
+    width: int | None = None,
 ) -> None:
     """Re-run deterministically to show the events that led to the violation (the last 15 kept)."""
     shown: deque[dict[str, Any]] = deque(maxlen=15)
@@ -145,7 +163,8 @@ def _violation_story(
 
         tell, paper = journey_story_voice, journey_protocol_voice
     for event in shown:
-        out.write(f"  t={event['t']:>5}  {tell(event)}\n           {paper(event)}\n")
+        told = f"  t={event['t']:>5}  {tell(event)}\n           {paper(event)}"
+        out.write(_fitted(told, width) + "\n")
 
 
 def budget_note(events: int, max_events: int) -> str:
@@ -189,8 +208,10 @@ def _main(args: argparse.Namespace) -> int:
     narrator.print_summary(extra)
     if result.violation is not None:
         v = result.violation
-        stream.write(f"\nInvariant broken: {v.invariant} — {v.rule}\nAt t={v.t}: {v.message}\n")
-        _violation_story(scenario, result.seed, args.until, args.max_events, stream)
+        width = terminal_columns(stream)
+        broken = f"Invariant broken: {v.invariant} — {v.rule}\nAt t={v.t}: {v.message}"
+        stream.write("\n" + _fitted(broken, width) + "\n")
+        _violation_story(scenario, result.seed, args.until, args.max_events, stream, width)
         stream.write(
             "\nReproduce it with:\n  "
             + reproduce_command(

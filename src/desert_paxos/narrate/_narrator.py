@@ -82,6 +82,10 @@ class Narrator:
     # -- output -------------------------------------------------------------
 
     def _write(self, text: str, style: str | None = None) -> None:
+        if self.width is not None:  # on a terminal: broken at spaces, never mid-word by it
+            text = "\n".join(
+                line for part in text.split("\n") for line in wrap(part, self.width, "  ")
+            )
         if self.colour:
             if self._console is None:
                 from rich.console import Console
