@@ -540,3 +540,11 @@ def test_a_file_with_two_problems_says_one_more_problem(tmp_path: Path) -> None:
     s, out = session()
     told = run(s, out, f"/load {bad}")
     assert "(and 1 more problem)" in told, told
+
+
+def test_a_byte_order_mark_before_a_command_is_read_past() -> None:
+    """A commands file saved by an editor that starts it with a BOM, piped into the REPL."""
+    s, out = session()
+    told = run(s, out, "\ufeff/step 3")
+    assert "control character" not in told and "Aghilas wishes to camp" in told
+    assert s.rejected == 0

@@ -228,6 +228,7 @@ def parse_line(line: str) -> tuple[Command, list[str], str] | None:
     None for a comment (``# ...``). Raises :class:`ReplError` for everything else
     that is not a command.
     """
+    line = line.removeprefix("\ufeff")  # the byte-order mark an editor may start a file with
     _check_text(line)
     text = line.strip()
     if not text:
