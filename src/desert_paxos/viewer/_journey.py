@@ -169,7 +169,7 @@ _LOG_CSS = """
 #log-view .known { background: #dbe8fb; }
 #log-view .executed { background: #d6f0d9; }
 #log-view .now { font-weight: 600; margin-right: .4em; }
-#history-view { margin-top: 1.2em; }
+#log-view, #history-view { margin: 1.2em 14px 0; }
 """
 
 
