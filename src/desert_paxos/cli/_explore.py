@@ -76,6 +76,12 @@ def register(subparsers: Any) -> None:
     )
     size = p.add_argument_group("the desert")
     size.add_argument(
+        "--protocol",
+        choices=("paxos", "multi-paxos"),
+        default="paxos",
+        help="paxos (one campsite) or multi-paxos (a journey: 2 nights, 2 travellers)",
+    )
+    size.add_argument(
         "--caravans", type=positive_int, default=3, metavar="N", help="caravans (1-5, default 3)"
     )
     size.add_argument(
@@ -239,6 +245,10 @@ def _main(args: argparse.Namespace) -> int:
     from ..check import INVARIANTS
     from ..explore import Model, counterexample, default_max_states, search
 
+    if args.protocol == "multi-paxos":
+        from ._explore_journey import main
+
+        return main(args)
     options = _options(args)
     out = sys.stdout
     bound_given = args.max_states is not None
