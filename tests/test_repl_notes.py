@@ -30,3 +30,20 @@ def test_notes_after_a_hand_made_change_say_they_describe_the_scripted_day() -> 
     assert text.count("Teacher's note") == text.count(FLAG) > 0
     notes = [json.loads(x) for x in session.tm.lines if '"note"' in x]
     assert notes and all(not n["text"].startswith("(") for n in notes)  # the trace keeps the text
+
+
+OTHER_SEED = "written for seed 1, the scenario's own; this desert has seed 5"
+
+
+def test_notes_under_another_seed_say_whose_seed_they_were_written_for() -> None:
+    """A note is timed for the scenario's seed: `/seed 5` (and `repl --seed 5`, `make magic
+    seed=5`) plays another day, where a note may come before what it describes."""
+    text, _ = told(["/seed 5", "/run"])
+    assert text.count("Teacher's note") == text.count(OTHER_SEED) > 0
+    out = io.StringIO()
+    session = Session("calm-day", resolve_scenario("calm-day"), Screen(out), seed=5)
+    session.execute("/run")
+    told_here = " ".join(out.getvalue().split())
+    assert told_here.count("Teacher's note") == told_here.count(OTHER_SEED) > 0
+    text, _ = told(["/seed 5", "/seed 1", "/run"])  # back on the scenario's own day
+    assert "Teacher's note" in text and "written for seed" not in text

@@ -184,6 +184,23 @@ def test_run_and_replay_tell_a_note_in_the_story_voice(tmp_path: Path) -> None:
     assert "Teacher's note" not in cli("run", str(path), "--log-level", "quiet").stdout
 
 
+def test_run_and_replay_under_another_seed_say_whose_seed_a_note_was_written_for(
+    tmp_path: Path,
+) -> None:
+    """The README's `make magic scenario=sandstorm-minority seed=3`: with seed 3 the note of
+    t=75 ("the campsite is chosen") comes before the choice (t=113); it must say it was timed
+    for the scenario's own seed, and the trace keeps the teacher's text as written."""
+    trace = tmp_path / "s3.jsonl"
+    run = cli("run", "sandstorm-minority", "--seed", "3", "--trace", str(trace))
+    flag = "(written for seed 7, the scenario's own; this desert has seed 3)"
+    notes = [row for row in run.stdout.splitlines() if "Teacher's note" in row]
+    assert notes and all(flag in row for row in notes)
+    assert [row for row in cli("replay", str(trace)).stdout.splitlines() if flag in row] == notes
+    assert flag not in trace.read_text(encoding="utf-8")
+    own = cli("run", "sandstorm-minority", "--seed", "7").stdout
+    assert "Teacher's note" in own and "written for seed" not in own
+
+
 def test_the_repl_tells_a_note_when_stepping_past_it() -> None:
     out = io.StringIO()
     s = Session("noted", scenario_from_data(DOC, "noted.json"), Screen(out))

@@ -22,7 +22,7 @@ from ._layout import two_voices, wrap
 from ._story import Story, Told
 from ._voices import LEVELS, join_names, protocol_voice, story_voice
 
-__all__ = ["Narrator", "want_colour"]
+__all__ = ["Narrator", "off_seed_note", "want_colour"]
 
 _STYLES = {
     "propose": "bold cyan",
@@ -42,6 +42,12 @@ _STYLES = {
     "persist": "dim",
     "note": "italic",
 }
+
+
+def off_seed_note(text: str, scripted: object, seed: object) -> str:
+    """A teacher's note, timed for the scenario's own seed, told in a desert of another seed
+    (where it may come before or after what it describes)."""
+    return f"(written for seed {scripted}, the scenario's own; this desert has seed {seed}) {text}"
 
 
 def want_colour(stream: IO[str]) -> bool:
@@ -78,6 +84,7 @@ class Narrator:
         self.decisions: dict[str, tuple[str, int]] = {}
         self.violation: dict[str, Any] | None = None
         self.end: dict[str, Any] | None = None
+        self._scripted: int | None = None  # the scenario's own seed, when the run has another
 
     # -- output -------------------------------------------------------------
 
@@ -139,6 +146,15 @@ class Narrator:
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
+        if kind == "header":  # a teacher timed the notes for the scenario's own seed
+            spec, seed = event.get("spec"), event.get("seed")
+            scripted = spec.get("seed") if isinstance(spec, dict) else None
+            self._scripted = scripted if isinstance(scripted, int) and scripted != seed else None
+        elif kind == "note" and "node" not in event and self._scripted is not None:
+            text = off_seed_note(
+                str(event.get("text", "")), self._scripted, self.header.get("seed")
+            )
+            event = dict(event, text=text)
         told = self.story.tell(event)
         if kind == "header":
             self.header = event

@@ -36,7 +36,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._files import OutputError, write_output
-from ..narrate import LEVELS, Narrator, StoryKeeper, protocol_voice, story_voice
+from ..narrate import (
+    LEVELS,
+    Narrator,
+    StoryKeeper,
+    off_seed_note,
+    protocol_voice,
+    story_voice,
+)
 from ..narrate._layout import GLUE, two_voices
 from ..scenario import (
     BUILTIN_NAMES,
@@ -126,6 +133,7 @@ class Session:
 
     def _open(self, spec: str, scenario: Scenario, seed: int | None) -> None:
         self.spec = spec
+        self.scripted_seed = scenario.seed  # what the teacher timed the notes for
         self.base = replace(scenario, seed=scenario.seed if seed is None else seed)
         self.injections: list[Injection] = []
         self.tm = TimeMachine(self.base)
@@ -591,6 +599,8 @@ class Session:
                 event["text"] = (
                     f"(written for the day as scripted, before your changes) {event['text']}"
                 )
+            elif _scripted_note_after(event, 0) and self.base.seed != self.scripted_seed:
+                event["text"] = off_seed_note(event["text"], self.scripted_seed, self.base.seed)
             narrator(event)
         narrator.flush()
         if not rehearsal:
@@ -930,7 +940,9 @@ class Session:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
         seed = _int(args[0], "seed", command, 0, MAX_SEED)
         cleared = len(self.injections)
+        scripted = self.scripted_seed
         self._open(self.spec, self.base, seed)
+        self.scripted_seed = scripted
         note = f" ({cleared} hand-made events cleared)" if cleared else ""
         self.screen.say(f"Starting over at t=0 with seed {seed}{note}.", "cyan")
         self.show_map()
