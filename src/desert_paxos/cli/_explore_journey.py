@@ -38,7 +38,8 @@ def main(args: argparse.Namespace) -> int:
     max_states = args.max_states if bound_given else default_max_states()
     needs = VARIANT_NEEDS.get(options.variant)
     if needs:
-        given = ", ".join(f"{k} {v}" for k, v in needs.items())
+        given = ", ".join(f"{k} {v}" for k, v in needs.items() if k != "operations")
+        given = given or "the reader to ask the first caravan"
         out.write(f"The {options.variant} variant needs {given}: given by default.\n")
     out.write(f"Exploring {options.describe()}.\n")
     out.write(

@@ -111,8 +111,13 @@ class JourneyOptions:
 
 
 # What each broken variant needs to go wrong, given by default (and said so).
-VARIANT_NEEDS: dict[str, dict[str, int]] = {
-    "stale-read": {},  # a leader that never hears its successor: riders may wait forever
+VARIANT_NEEDS: dict[str, dict[str, Any]] = {
+    # a leader that never hears its successor (riders may wait forever) is asked for a read
+    # after the new leader answered a write: the reader asks the first caravan, the writer
+    # the second
+    "stale-read": {
+        "operations": (("Ines", "get", "water", None), ("Omar", "put", "water", 1)),
+    },
     "twice-executed": {"patience": 1},  # the traveller's patience runs out: it asks again
     "skip-phase1": {},
 }
