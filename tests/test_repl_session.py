@@ -548,3 +548,18 @@ def test_a_byte_order_mark_before_a_command_is_read_past() -> None:
     told = run(s, out, "\ufeff/step 3")
     assert "control character" not in told and "Aghilas wishes to camp" in told
     assert s.rejected == 0
+
+
+@pytest.mark.parametrize(
+    ("campsite", "fragment"),
+    [("x" * 201, "at most 200"), ("Oasis\tof Siwa", "U+0009")],
+)
+def test_propose_refuses_a_campsite_a_scenario_file_could_not_hold(
+    campsite: str, fragment: str, tmp_path: Path
+) -> None:
+    """`/save` always writes a file that loads: a campsite is held to the scenario's own rule."""
+    s, out = session()
+    told = run(s, out, f"/propose Taziri {campsite}")
+    assert fragment in told and s.rejected == 1
+    run(s, out, f"/save {tmp_path / 'saved.json'}")
+    resolve_scenario(str(tmp_path / "saved.json"))  # loads

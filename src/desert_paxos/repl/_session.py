@@ -57,6 +57,7 @@ from ..scenario import (
 )
 from ..scenario import Proposal as PlannedProposal
 from ..scenario._load import LIMITS as SCENARIO_LIMITS
+from ..scenario._load import _Validator
 from ._commands import Command, ReplError, command_named, help_lines, parse_line
 from ._journey import is_journey, journey_picture, leader_lines, log_lines, parse_request
 from ._machine import ReplayMismatch, TimeMachine, encode_event
@@ -897,6 +898,9 @@ class Session:
             raise ReplError(f"usage: {command.synopsis}, e.g. {command.example}")
         name = self._caravan(args[0])
         campsite = rest[len(args[0]) :].strip()
+        rule = _Validator()  # the scenario's own rule, so that /save writes a file that loads
+        if rule.name(campsite, "CAMPSITE") is None:
+            raise ReplError(f"{rule.problems[0]}; e.g. {command.example}")
         if self.tm.sim.caravans.get(name) is None:
             raise ReplError(f"{name} has collapsed and cannot propose; /recover {name} first")
         self._inject(
