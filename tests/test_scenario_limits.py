@@ -189,3 +189,10 @@ def test_one_problem_past_those_shown_is_one_more_problem() -> None:
     with pytest.raises(ScenarioError) as err:
         scenario_from_data(doc, "doc.json")
     assert err.value.render().splitlines()[-1] == "  doc.json: ... and 1 more problem"
+
+
+def test_a_control_character_is_placed_by_counting_from_one() -> None:
+    """'Tazi\\u0007ri': the bell is the fifth character, as a reader counts."""
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_data(dict(MINIMAL, caravans=["Aghilas", "Tazi\u0007ri"]), "doc.json")
+    assert "control character U+0007 at character 5 is not allowed" in err.value.render()

@@ -194,7 +194,7 @@ class _Validator:
             allowed = "; newlines and tabs are fine here" if lines else ""
             self.fail(
                 path,
-                f"{what} at position {at} is not allowed: text here is plain, shown as is "
+                f"{what} at character {at + 1} is not allowed: text here is plain, shown as is "
                 f"on a terminal{allowed}",
             )
             return None
