@@ -21,7 +21,10 @@ def register(subparsers: Any) -> None:
         "exit codes: 0 all valid, 2 any problem\n",
     )
     p.add_argument(
-        "files", nargs="+", metavar="FILE", help="scenario files (JSON or TOML), built-in names, or lesson files (.toml)"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="scenario files (JSON or TOML), built-in names, or lesson files (.toml)",
     )
     p.set_defaults(handler=_main)
 
