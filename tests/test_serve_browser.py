@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +20,11 @@ from typing import Any
 import pytest
 
 pytest.importorskip("uvicorn")
-import uvicorn
 
 from desert_paxos.scenario import load_builtin
 from desert_paxos.serve import MAX_FRAME_BYTES, make_app
 
+from .serve_helpers import running_server
 from .test_viewer_browser import _find_chromium
 from .viewer_traces import CHROMIUM_ARGS
 
@@ -53,27 +51,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """uvicorn serving sandstorm-minority on 127.0.0.1, a free port; always stopped."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    port = listener.getsockname()[1]
-    app = make_app("sandstorm-minority", load_builtin("sandstorm-minority"))
-    config = uvicorn.Config(app, log_level="warning", ws_max_size=MAX_FRAME_BYTES)
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):  # at most 10 s for it to start
-            if running.started:
-                break
-            thread.join(0.05)
-        assert running.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(10)
-        listener.close()
-        assert not thread.is_alive(), "uvicorn did not stop"
+    with running_server(make_app("sandstorm-minority", load_builtin("sandstorm-minority"))) as url:
+        yield url
 
 
 class LivePage:

@@ -70,6 +70,9 @@ def expected(session: Session) -> dict[str, Any]:
     data["end"] = end
     data["drawnUntil"] = max(data["drawnUntil"], end)
     data["incomplete"] = None
+    for storm in data["storms"]:
+        if storm[3]:  # still raging: to the clock
+            storm[1] = end
     return json.loads(json.dumps(data))
 
 

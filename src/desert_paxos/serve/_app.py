@@ -66,7 +66,8 @@ def _viewer_markup() -> str:
     page = _read("desert_paxos.viewer", "page.html")
     start = page.index("<body>") + len("<body>")
     end = page.index('<script type="application/json" id="run-data">')
-    return page[start:end]
+    # Slots filled from a finished trace (e.g. a Multi-Paxos log) stay empty on a live page.
+    return re.sub(r"\{\{[A-Z_]+\}\}", "", page[start:end])
 
 
 def _page(template: str, title: str) -> str:

@@ -121,6 +121,10 @@ class LiveFeed:
         end = max(data["end"], tm.t_after[tm.frontier], session.clock)
         data["end"] = end
         data["drawnUntil"] = max(data["drawnUntil"], end)
+        # A storm still raging blows on to the clock, not only to the last event.
+        for storm in data["storms"]:  # fresh lists: model_data builds them anew
+            if storm[3]:
+                storm[1] = end
         data["incomplete"] = None  # a live session is under way, not cut short
         return data
 
