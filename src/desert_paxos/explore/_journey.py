@@ -118,7 +118,7 @@ VARIANT_NEEDS: dict[str, dict[str, Any]] = {
     "stale-read": {
         "operations": (("Ines", "get", "water", None), ("Omar", "put", "water", 1)),
     },
-    "twice-executed": {"patience": 1},  # the traveller's patience runs out: it asks again
+    "twice-executed": {"patience": 1, "elections": 1},  # patience runs out: it asks again
     "skip-phase1": {},
 }
 
