@@ -79,7 +79,7 @@ def register(subparsers: Any) -> None:
         "--protocol",
         choices=("paxos", "multi-paxos"),
         default="paxos",
-        help="paxos (one campsite) or multi-paxos (a journey: 2 nights, 2 travellers)",
+        help="one campsite (paxos, the default) or a journey of nights (multi-paxos: 2 nights, 2 travellers)",
     )
     size.add_argument(
         "--caravans", type=positive_int, default=3, metavar="N", help="caravans (1-5, default 3)"
