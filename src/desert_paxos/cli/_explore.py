@@ -150,6 +150,19 @@ def register(subparsers: Any) -> None:
         help="fold interchangeable non-proposing caravans together",
     )
     search.add_argument(
+        "--por",
+        action="store_true",
+        help="partial-order reduction: leave asleep the deliveries an equally short "
+        "interleaving already tried (bfs; the same states and verdict, fewer moves)",
+    )
+    search.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="share the search among N processes (bfs; 1 to 64, default 1)",
+    )
+    search.add_argument(
         "--invariant",
         action="append",
         default=[],
@@ -183,7 +196,7 @@ def _needs(args: argparse.Namespace) -> tuple[dict[str, int], dict[str, tuple[in
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from ..explore import ExploreOptions
+    from ..explore import MAX_WORKERS, ExploreOptions
 
     needable, _ = _needs(args)
     options = ExploreOptions(
@@ -202,6 +215,12 @@ def _options(args: argparse.Namespace) -> Any:
         invariants=tuple(dict.fromkeys(args.invariant)),
     )
     problems = options.problems()
+    if args.por and args.strategy != "bfs":
+        problems.append("--por works with --strategy bfs only (the default)")
+    if args.workers > 1 and args.strategy != "bfs":
+        problems.append("--workers works with --strategy bfs only (the default)")
+    if args.workers > MAX_WORKERS:
+        problems.append(f"--workers must be 1 to {MAX_WORKERS}, got {args.workers}")
     if args.trace and not Path(args.trace).parent.is_dir():
         problems.append(
             f"--trace {args.trace}: the folder {Path(args.trace).parent} does not exist"
@@ -268,13 +287,26 @@ def _main(args: argparse.Namespace) -> int:
         out.flush()
         progress = _ProgressLine(sys.stderr)
         result = search(
-            model, strategy=args.strategy, max_states=args.max_states, progress=progress
+            model,
+            strategy=args.strategy,
+            max_states=args.max_states,
+            progress=progress,
+            por=args.por,
+            workers=args.workers,
         )
         progress.clear()
+        on = f" on {result.workers} processes" if result.workers > 1 else ""
         out.write(
             f"{result.states:,} unique states, {result.transitions:,} transitions, "
-            f"depth {result.depth}, {result.seconds:.2f} s ({result.rate:,.0f} states/s).\n"
+            f"depth {result.depth}, {result.seconds:.2f} s{on} ({result.rate:,.0f} states/s).\n"
         )
+        if args.por:
+            moves = result.transitions + result.pruned
+            share = result.pruned / moves if moves else 0.0
+            out.write(
+                f"Partial-order reduction: {result.pruned:,} of {moves:,} moves asleep "
+                f"({share:.0%}), the same states reached by moves tried in another order.\n"
+            )
         if model.symmetric and result.symmetric_states:
             saved = result.symmetric_states / max(result.states, 1)
             out.write(

@@ -1,6 +1,7 @@
 """The model checker: every path through a small desert, over the real protocol core."""
 
 from ._model import CAMPSITES, Action, ExploreOptions, Model, State, StateView
+from ._parallel import MAX_WORKERS
 from ._search import (
     BYTES_PER_STATE,
     MAX_STATES,
@@ -16,6 +17,7 @@ __all__ = [
     "BYTES_PER_STATE",
     "CAMPSITES",
     "MAX_STATES",
+    "MAX_WORKERS",
     "Action",
     "Counterexample",
     "ExploreOptions",

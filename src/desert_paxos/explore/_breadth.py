@@ -19,7 +19,8 @@ breaks an invariant, so the search visits exactly what the plain walk visits.
 The caravans' own moves (timers, proposing, collapsing, getting up) depend only
 on the low part: they are computed once per low part, ghost and verdict
 included. With symmetry each next state is renamed to its canonical form
-(:meth:`Model.canonical_state`, inlined here: it is the commonest step).
+(:meth:`Model.canonical_pair`, inlined here: it is the commonest step; with
+``INLINE`` off a profile sees it as the method, doing the same work).
 
 *Partial-order reduction* (``por``) keeps a *sleep set* per state of the next
 level: the deliveries that need not be tried from it because an interleaving of
@@ -38,7 +39,7 @@ are tried (``pruned`` counts the others). A label is ``4 * rider + kind``
 (deliver, duplicate, lose, drop), a sleep set one integer of labels.
 
 *Shards.* In a parallel search (``shard = (me, of)``) a next state belongs to
-the process ``hash(state) % of``; the others' are put in ``outbox`` (with their
+the process :func:`owner` names; the others' are put in ``outbox`` (with their
 parent and sleep set) instead of being stored, and :meth:`receive` stores what
 the others sent. Parents are then whole states, so a path can be followed back
 across processes.
@@ -50,13 +51,26 @@ from collections.abc import Callable
 
 from ._model import _CODE_MASK, _EV_OFFSET, _KEY_STRIDE, Model, State
 
-__all__ = ["A_BITS", "Breadth"]
+__all__ = ["A_BITS", "Breadth", "owner"]
 
 A_BITS = 28  # a stored state is a + (f << A_BITS): at most 2**28 distinct low parts
 _A_MASK = (1 << A_BITS) - 1
-_MOVE_CACHE = 1 << 16  # low parts whose own moves are kept (the cache starts again when full)
+_MOVE_CACHE = 1 << 14  # low parts whose own moves are kept (the cache starts again when full)
 _LABELS = {"deliver": 0, "duplicate": 1, "lose": 2, "drop": 3}  # a delivery's label: 4 mid + this
 CHECK_EVERY = 4096  # transitions between looks at the bound (and the clock)
+INLINE = True  # False: canonicalise through Model.canonical_pair (a profile can then see it)
+_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: every bit of a state's hash moves its owner
+_MIX_MASK = (1 << 64) - 1
+
+
+def owner(state: State, of: int) -> int:
+    """The process (of ``of``) a state belongs to in a parallel search.
+
+    ``hash`` of an integer is the same in every process, but it is the integer modulo
+    2**61 - 1, whose low bits come from a few fields only; multiplied by an odd constant
+    and taken from the middle, every bit of it counts, and the shares come out even.
+    """
+    return (((hash(state) * _MIX) & _MIX_MASK) >> 32) % of
 
 
 class Breadth:
@@ -240,8 +254,8 @@ class Breadth:
                                         broken_at, broken_by = len(kids), broken
                                 kid(nxt)
                     else:
-                        if len(msg_dst) != self._known_mids:
-                            self._known_mids = len(msg_dst)
+                        if model.riders_numbered != self._known_mids:
+                            self._known_mids = model.riders_numbered
                             to = self._to = self._riders_to()
                         found: list[tuple[int, int, int, int, tuple[int, ...] | None]] = []
                         ops_mask = 0
@@ -291,37 +305,38 @@ class Breadth:
                 if broken_at >= 0:
                     del kids[broken_at + 1 :]  # the moves after the first broken one are not taken
                 for j, nxt in enumerate(kids):
-                    if symmetric:
-                        # The canonical renaming (Model.canonical_state, inlined).
-                        kid_low = nxt & low_mask
-                        info = canon_info.get(kid_low)
+                    if symmetric and not INLINE:
+                        nxt, index = model.canonical_pair(nxt)  # what follows, not inlined
+                        if por and index and kid_sleeps[j]:
+                            kid_sleeps[j] = renamed_bits(kid_sleeps[j], index, 4)
+                    elif symmetric:
+                        # The canonical renaming (Model.canonical_pair, inlined).
+                        info = canon_info.get(nxt & low_mask)
                         if info is None:
-                            info = sorting_renamings(kid_low)
+                            info = sorting_renamings(nxt & low_mask)
+                        renamed_low, indices = info
                         kid_raw = nxt >> off
-                        if len(info) == 1:
-                            index, renamed_low, _ = info[0]
+                        index = indices[0]
+                        if not kid_raw:
+                            nxt = renamed_low
+                        elif len(indices) == 1:
                             if index:
-                                if kid_raw:
-                                    flight = flight_renames[index].get(kid_raw)
-                                    if flight is None:
-                                        flight = renamed_raw(kid_raw, index)
-                                    nxt = renamed_low | (flight << off)
-                                else:
-                                    nxt = renamed_low
+                                flight = flight_renames[index].get(kid_raw)
+                                if flight is None:
+                                    flight = renamed_raw(kid_raw, index)
+                                nxt = renamed_low | (flight << off)
                         else:
                             best = -1
-                            index = 0
-                            for candidate, renamed_low, _ in info:
-                                if candidate and kid_raw:
+                            for candidate in indices:
+                                if candidate:
                                     flight = flight_renames[candidate].get(kid_raw)
                                     if flight is None:
                                         flight = renamed_raw(kid_raw, candidate)
                                 else:
                                     flight = kid_raw
-                                renamed = renamed_low | (flight << off)
-                                if best < 0 or renamed < best:
-                                    best, index = renamed, candidate
-                            nxt = best
+                                if best < 0 or flight < best:
+                                    best, index = flight, candidate
+                            nxt = renamed_low | (best << off)
                         if por and index and kid_sleeps[j]:
                             kid_sleeps[j] = renamed_bits(kid_sleeps[j], index, 4)
                     if j == broken_at:
@@ -329,9 +344,9 @@ class Breadth:
                         self.broken = (key, nxt)
                         return next_level, next_sleeps, done
                     if sharded:
-                        owner = hash(nxt) % of
-                        if owner != me:
-                            box = outbox[owner]
+                        belongs = (((hash(nxt) * _MIX) & _MIX_MASK) >> 32) % of  # owner()
+                        if belongs != me:
+                            box = outbox[belongs]
                             sent = box.get(nxt)
                             if sent is None:
                                 box[nxt] = (state, kid_sleeps[j] if por else 0)

@@ -43,7 +43,8 @@ so this is where a ballot used before the collapse could be used again.
 
 With ``symmetry`` the caravans that never propose are interchangeable (no
 ballot or campsite names them), so each state is replaced by the least of its
-renamings under every permutation of those caravans.
+renamings under every permutation of those caravans (see :meth:`Model.canonical`
+for which renamings are compared, and in what order).
 """
 
 from __future__ import annotations
@@ -104,8 +105,10 @@ _PROMISE_DROP = -1  # ghost op; votes are 2p, decisions 2v+1
 # Whether a caravan may still propose: it has a wish; it proposed (or never had a wish);
 # it proposed, collapsed and got up, and has its wish back.
 _WISH, _SPENT, _AGAIN = 0, 1, 2
-_CACHE_LIMIT = 1 << 20  # entries kept in each symmetry cache before it starts again
-_RENAME_CACHE = 1 << 16  # renamed riders kept per permutation before that cache starts again
+_CACHE_LIMIT = (
+    1 << 15
+)  # entries kept in each cache (symmetry, ghost, riders) before it starts again
+_RENAME_CACHE = 1 << 13  # renamed riders kept per permutation before that cache starts again
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -263,6 +266,7 @@ class Model:
         self._code_events: list[tuple[tuple[int, str], ...]] = []
         # Riders: number <-> (src, dst, message).
         self._msg_ids: dict[tuple[int, int, Message], int] = {}
+        self.riders_numbered = 0  # riders this model knows (a parallel search's may have gaps)
         self.msg_src: list[int] = []
         self.msg_dst: list[int] = []
         self.msg_body: list[Message] = []
@@ -293,9 +297,12 @@ class Model:
         self._renamed_codes: dict[tuple[int, int], int] = {}
         self._flight_renames: list[dict[int, int]] = [{} for _ in self._perms]
         self._renamed_vote_sets: dict[tuple[int, int], int] = {}
-        self._canon_info: dict[int, tuple[tuple[int, int, bool], ...]] = {}
+        self._canon_info: dict[int, tuple[int, tuple[int, ...]]] = {}
         self._ghost_cache: dict[tuple[int, int, tuple[int, ...]], tuple[int, str | None]] = {}
         self._perm_mids: list[list[int]] = [[] for _ in self._perms]
+        self._byte_tables: dict[tuple[int, int], list[list[int]]] = {}
+        self._tables_made: dict[tuple[int, int], list[tuple[int, ...]]] = {}
+        self._tables_at = [-1] * len(self._perms)  # riders numbered when the tables were made
         self._low_mask = (1 << self._inflight_off) - 1
         self._votes_mask = (1 << (self._max_proposals * n)) - 1
         self._caravan_moves: list[dict[int, tuple[_Move, ...]]] = [{} for _ in range(n)]
@@ -381,6 +388,7 @@ class Model:
             raise OverflowError("more distinct riders than the explorer can number")
         src, dst, msg = key
         self._msg_ids[key] = mid
+        self.riders_numbered += 1
         _place(self.msg_src, mid, src, -1)
         _place(self.msg_dst, mid, dst, -1)
         _place(self.msg_body, mid, msg, msg)
@@ -718,12 +726,15 @@ class Model:
     # -- symmetry -------------------------------------------------------------------------
 
     def canonical(self, state: State) -> tuple[State, tuple[int, ...] | None]:
-        """The least renaming of ``state`` (itself without symmetry) and the permutation used.
+        """The canonical renaming of ``state`` (itself without symmetry) and the permutation used.
 
         Only renamings that put the interchangeable caravans' local codes in order are
         compared (their codes name no caravan, so renaming leaves them as they are): all
-        states of one orbit share that set of renamings, so its least member is canonical,
-        and when the codes differ there is just one to build.
+        states of one orbit share that set of renamings, so its least member is canonical.
+        "Least" compares the low part first (everything but the riders on the way: the
+        permutations that give the least one are known from the low part alone, and when
+        the codes differ there is just one), then the riders, so riders are renamed only
+        for the permutations still tied.
         """
         if not self.symmetric:
             return state, None
@@ -731,37 +742,54 @@ class Model:
         return self.renamed(state, index), self._perms[index]
 
     def canonical_state(self, state: State) -> State:
-        """The least renaming of ``state`` (itself without symmetry): :meth:`canonical`'s state."""
+        """:meth:`canonical`'s state (``state`` itself without symmetry)."""
         if not self.symmetric:
             return state
         low = state & self._low_mask
         info = self._canon_info.get(low)
         if info is None:
             info = self._sorting_renamings(low)
+        renamed_low, indices = info
         off = self._inflight_off
         raw = state >> off
-        renames = self._flight_renames
-        if len(info) == 1:
-            index, renamed_low, _ = info[0]
-            if index == 0:
-                return state
-            if not raw:
-                return renamed_low
-            flight = renames[index].get(raw)
-            if flight is None:
-                flight = self._renamed_raw(raw, index)
-            return renamed_low | (flight << off)
         if not raw:
-            return min(renamed_low for _, renamed_low, _ in info)
+            return renamed_low
+        renames = self._flight_renames
         best = -1
-        for index, renamed_low, _ in info:
-            flight = renames[index].get(raw) if index else raw
-            if flight is None:
-                flight = self._renamed_raw(raw, index)
-            candidate = renamed_low | (flight << off)
-            if best < 0 or candidate < best:
-                best = candidate
-        return best
+        for index in indices:
+            if index:
+                flight = renames[index].get(raw)
+                if flight is None:
+                    flight = self._renamed_raw(raw, index)
+            else:
+                flight = raw
+            if best < 0 or flight < best:
+                best = flight
+        return renamed_low | (best << off)
+
+    def canonical_pair(self, state: State) -> tuple[State, int]:
+        """:meth:`canonical`'s state and its permutation's index (the search's own step)."""
+        low = state & self._low_mask
+        info = self._canon_info.get(low)
+        if info is None:
+            info = self._sorting_renamings(low)
+        renamed_low, indices = info
+        off = self._inflight_off
+        raw = state >> off
+        index = indices[0]
+        if not raw:
+            return renamed_low, index
+        if len(indices) == 1:
+            return (
+                (renamed_low | (self._renamed_raw(raw, index) << off), index)
+                if index
+                else (
+                    state,
+                    0,
+                )
+            )
+        best = min((self._renamed_raw(raw, i), i) for i in indices)
+        return renamed_low | (best[0] << off), best[1]
 
     def canonical_index(self, state: State) -> int:
         """The index (in ``_perms``) of a permutation that turns ``state`` into its canonical one."""
@@ -769,12 +797,11 @@ class Model:
         info = self._canon_info.get(low)
         if info is None:
             info = self._sorting_renamings(low)
-        if len(info) == 1:
-            return info[0][0]
+        indices = info[1]
+        if len(indices) == 1:
+            return indices[0]
         raw = state >> self._inflight_off
-        off = self._inflight_off
-        best = min((low2 | (self._renamed_raw(raw, i) << off), i) for i, low2, _ in info)
-        return best[1]
+        return min((self._renamed_raw(raw, index), index) for index in indices)[1]
 
     def renamed(self, state: State, index: int) -> State:
         """``state`` with its caravans renamed by the permutation ``_perms[index]``."""
@@ -791,30 +818,33 @@ class Model:
         return self.orbit_of_canonical(self.canonical_state(state))
 
     def orbit_of_canonical(self, state: State) -> int:
-        """:meth:`orbit_size` of a canonical state (its movable codes in order)."""
+        """:meth:`orbit_size` of a canonical state.
+
+        A canonical state's low part is the least of its renamings, so the permutations
+        giving that least low part are exactly those that keep the low part as it is; those
+        that keep the riders too fix the state.
+        """
         low = state & self._low_mask
         info = self._canon_info.get(low)
         if info is None:
             info = self._sorting_renamings(low)
-        if len(info) == 1:  # the common case: the interchangeable caravans' codes all differ
+        indices = info[1]
+        if len(indices) == 1:  # the common case: only the identity keeps the low part
             return len(self._perms)
         raw = state >> self._inflight_off
-        fixed = 0
-        for index, renamed_low, keeps in info:
-            if keeps and renamed_low == low and (not raw or self._renamed_raw(raw, index) == raw):
-                fixed += 1
+        fixed = sum(1 for index in indices if not raw or self._renamed_raw(raw, index) == raw)
         return len(self._perms) // fixed
 
-    def _sorting_renamings(self, low: int) -> tuple[tuple[int, int, bool], ...]:
-        """For each permutation that sorts the movable codes of ``low``: its index, the low
-        part it renames ``low`` to, and whether it keeps every code in place.
+    def _sorting_renamings(self, low: int) -> tuple[int, tuple[int, ...]]:
+        """The least renamed low part of ``low`` and the permutations (indices) that give it.
 
-        The low part is everything but the riders on the way (crashes, ghost, codes, votes);
-        which permutations sort depends on it alone, and those that keep the codes are among
-        them. Cached, the cache bounded.
+        The low part is everything but the riders on the way (crashes, ghost, codes, votes).
+        Only the permutations that sort the movable codes are tried. Cached, the cache bounded.
         """
-        sorting, keeping = self._choices(low)
-        found = tuple((index, self._renamed_low(low, index), index in keeping) for index in sorting)
+        sorting, _ = self._choices(low)
+        renamed = [(self._renamed_low(low, index), index) for index in sorting]
+        least = min(renamed)[0]
+        found = (least, tuple(index for value, index in renamed if value == least))
         cache = self._canon_info
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()  # a cache, not a record: bounded memory matters more
@@ -872,31 +902,70 @@ class Model:
         return flight
 
     def renamed_bits(self, bits: int, index: int, width: int) -> int:
-        """A field of ``width`` bits per rider number, each group moved to its renamed rider."""
-        mids = self._perm_mids[index]
-        if len(mids) < len(self.msg_src):
-            self._extend_perm_mids(index)
-        mask = (1 << width) - 1
+        """A field of ``width`` (1 or 4) bits per rider number, each group moved to its
+        renamed rider under ``_perms[index]``.
+
+        Read a byte at a time: for each byte position a table of its 256 values, each
+        already moved where the permutation sends its riders (a few MB in all).
+        """
+        size = (bits.bit_length() + 7) // 8
+        tables = self._byte_tables.get((index, width))
+        if tables is None or len(tables) < size or self._tables_at[index] != self.riders_numbered:
+            tables = self._build_tables(index, width, size)
         out = 0
-        rest = bits
-        while rest:
-            low = rest & -rest
-            mid = (low.bit_length() - 1) // width
-            group = (rest >> (width * mid)) & mask
-            out |= group << (width * mids[mid])
-            rest ^= group << (width * mid)
+        for table, byte in zip(tables, bits.to_bytes(size, "little"), strict=False):
+            if byte:
+                out |= table[byte]
         return out
 
-    def _extend_perm_mids(self, index: int) -> None:
-        """Number the renamed rider of every rider numbered so far, under ``_perms[index]``."""
+    def _build_tables(self, index: int, width: int, size: int) -> list[list[int]]:
+        """The byte tables of ``renamed_bits`` for ``size`` bytes, rebuilding stale ones."""
+        mids = self._renamed_mids(index)
+        per = 8 // width
+        mask = (1 << width) - 1
+        key = (index, width)
+        tables = self._byte_tables.setdefault(key, [])
+        made = self._tables_made.setdefault(key, [])
+        for position in range(max(size, len(tables))):
+            moved = tuple(
+                mids[m] if m < len(mids) and mids[m] >= 0 else -1
+                for m in range(position * per, position * per + per)
+            )
+            if position < len(tables) and made[position] == moved:
+                continue
+            table = [
+                sum(
+                    ((byte >> (width * k)) & mask) << (width * target)
+                    for k, target in enumerate(moved)
+                    if target >= 0
+                )
+                for byte in range(256)
+            ]
+            if position < len(tables):
+                tables[position], made[position] = table, moved
+            else:
+                tables.append(table)
+                made.append(moved)
+        if all(m >= 0 for m in mids):
+            self._tables_at[index] = self.riders_numbered
+        return tables
+
+    def _renamed_mids(self, index: int) -> list[int]:
+        """For each rider numbered so far, its renaming's number under ``_perms[index]``
+        (-1 for a number not yet known here: a parallel search's model may have gaps)."""
         perm = self._perms[index]
         mids = self._perm_mids[index]
-        while len(mids) < len(self.msg_src):
-            mid = len(mids)
-            mids.append(-1)  # interning below may number new riders: fill this one first
-            mids[mid] = self._intern_message(
-                perm[self.msg_src[mid]], perm[self.msg_dst[mid]], self.msg_body[mid]
-            )
+        mid = 0
+        while mid < len(self.msg_src):
+            if mid == len(mids):
+                mids.append(-1)
+            if mids[mid] < 0 and self.msg_src[mid] >= 0:
+                # Interning may number new riders (the loop then goes on to them).
+                mids[mid] = self._intern_message(
+                    perm[self.msg_src[mid]], perm[self.msg_dst[mid]], self.msg_body[mid]
+                )
+            mid += 1
+        return mids
 
     def _renamed_votes(self, votes: int, perm: tuple[int, ...], index: int) -> int:
         key = (votes, index)

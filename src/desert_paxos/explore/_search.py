@@ -112,12 +112,26 @@ def search(
     progress: Progress | None = None,
     progress_every: float = 1.0,
     por: bool = False,
+    workers: int = 1,
 ) -> SearchResult:
     """Explore every state reachable in ``model``; see the module docstring."""
     if strategy not in ("bfs", "dfs"):
         raise ValueError(f"strategy must be bfs or dfs, got {strategy!r}")
     if por and strategy != "bfs":
         raise ValueError("partial-order reduction works with the breadth-first search only")
+    if workers != 1:
+        if strategy != "bfs":
+            raise ValueError("a parallel search is breadth-first only")
+        from ._parallel import parallel_search
+
+        return parallel_search(
+            model,
+            workers,
+            max_states=max_states,
+            progress=progress,
+            progress_every=progress_every,
+            por=por,
+        )
     result = SearchResult(strategy=strategy)
     started = time.perf_counter()
     # The search makes millions of short-lived tuples and no reference cycles, so the cycle
