@@ -45,6 +45,16 @@ _INFO = {
 }
 _TRACE = {"drop", "timer_set", "timer_cancel", "persist"}
 
+# What each of a journey caravan's or traveller's timers waits for, in the story's words (the
+# timers' own names stay in the protocol voice).
+_WAITS = {
+    "election": "its patience for a leader's heartbeat",
+    "heartbeat": "the moment of its next heartbeat",
+    "wait": "its patience for an answer",
+    "retry": "its patience before asking again",
+    "think": "a pause before its next request",
+}
+
 
 def _what(command: Any) -> str:
     """``put water 40``, ``get water``, ``cas water 40 -> 30`` or ``a rest day``."""
@@ -147,10 +157,16 @@ def journey_story_voice(event: dict[str, Any], everyone: bool = False) -> str:
                 return f"{node} leads, and its heartbeat is due."
             if event.get("name") == "wait":
                 return f"{node} has waited long enough for an answer."
-            return f"{node}'s {event.get('name')} timer fires."
+            if event.get("name") == "retry":
+                return f"{node} has had no answer in time, so it asks again."
+            if event.get("name") == "think":
+                return f"{node} is ready with its next request."
+            return f"{node}'s reminder is due."
         case "timer_set" | "timer_cancel":
-            verb = "sets" if kind == "timer_set" else "cancels"
-            return f"{node} {verb} its {event.get('name')} timer."
+            what = _WAITS.get(str(event.get("name")), "a reminder")
+            if kind == "timer_set":
+                return f"{node} sets {what}, until t={event.get('fire')}."
+            return f"{node} no longer needs {what}."
         case "persist":
             votes = event.get("votes") or []
             return (
