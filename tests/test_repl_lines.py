@@ -87,3 +87,29 @@ def test_when_each_rider_set_out_is_read_from_the_record() -> None:
     assert [e["id"] for e in sends] == list(range(1, len(sends) + 1))
     assert list(tm.sent_at) == [e["t"] for e in sends]
     assert len(tm.sent_at) == len(sends)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(["set", "cancel", "deliver", "send"]), max_size=60),
+    size=st.integers(1, 6),
+    cuts=st.lists(st.tuples(st.integers(0, 70), st.integers(0, 70)), max_size=6),
+)
+def test_counting_lines_without_some_kinds_reads_whole_blocks_by_their_counts(
+    kinds: list[str], size: int, cuts: list[tuple[int, int]]
+) -> None:
+    import desert_paxos.repl._lines as module
+
+    old = module.CHUNK
+    module.CHUNK = size
+    try:
+        lines = [f'{{"kind": "{kind}", "seq": {i}}}' for i, kind in enumerate(kinds)]
+        record = filled(lines)
+        hidden = ('"kind": "set"', '"kind": "cancel"')
+        for a, b in [(0, len(lines)), *cuts]:
+            a, b = min(a, len(lines)), min(b, len(lines))
+            expected = sum(1 for line in lines[a:b] if not any(h in line for h in hidden))
+            assert record.count_without(a, b, hidden) == expected
+            assert record.count_without(a, b, ()) == max(0, b - a)
+    finally:
+        module.CHUNK = old

@@ -41,7 +41,16 @@ PINNED = 1024  # lines whose string objects are kept, so identity holds for them
 class TraceLines(Sequence[str]):
     """A growing, truncatable record of trace lines; see the module docstring."""
 
-    __slots__ = ("_blocks", "_pinned", "_sealed", "_split", "_starts", "_tail", "append")
+    __slots__ = (
+        "_blocks",
+        "_counts",
+        "_pinned",
+        "_sealed",
+        "_split",
+        "_starts",
+        "_tail",
+        "append",
+    )
 
     def __init__(self) -> None:
         self._blocks: list[bytes] = []  # sealed blocks: UTF-8 lines, each ending in "\n"
@@ -50,6 +59,7 @@ class TraceLines(Sequence[str]):
         self._tail: list[str] = []  # lines not sealed yet, each ending in "\n"
         self._pinned: dict[int, str] = {}
         self._split: tuple[int, list[str]] = (-1, [])  # the last block split into lines
+        self._counts: dict[tuple[int, str], int] = {}  # (block, needle) -> lines holding it
         self.append = self._tail.append  # the writer's ``write``: one line and its newline
 
     # -- writing ------------------------------------------------------------------
@@ -87,6 +97,7 @@ class TraceLines(Sequence[str]):
         del self._blocks[block:]
         del self._starts[block:]
         self._split = (-1, [])
+        self._counts = {key: n for key, n in self._counts.items() if key[0] < block}
         self._tail[:] = [line + "\n" for line in kept]
 
     def prefix(self, n: int) -> TraceLines:
@@ -106,6 +117,7 @@ class TraceLines(Sequence[str]):
             kept = self._block_lines(block)[: n - self._starts[block]]
             other._tail.extend(line + "\n" for line in kept)
         other._pinned = {i: line for i, line in self._pinned.items() if i < n}
+        other._counts = {key: k for key, k in self._counts.items() if key[0] < len(other._blocks)}
         return other
 
     # -- reading ------------------------------------------------------------------
@@ -166,6 +178,40 @@ class TraceLines(Sequence[str]):
         return _same_lines(self, other)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def count_without(self, start: int, stop: int, needles: tuple[str, ...]) -> int:
+        """How many of lines ``start`` to ``stop - 1`` hold none of ``needles``.
+
+        Each needle must be a text a line holds at most once and no line holds two of
+        (a kind, ``'"kind": "timer_set"'``): a whole sealed block is then counted without
+        reading its lines (its count of each needle is kept).
+        """
+        if not needles:
+            return max(0, stop - start)
+        total = 0
+        i = start
+        while i < stop and i < self._sealed:
+            block = bisect_right(self._starts, i) - 1
+            first = self._starts[block]
+            end = self._starts[block + 1] if block + 1 < len(self._starts) else self._sealed
+            if i == first and stop >= end:
+                total += end - first - sum(self._needle_count(block, n) for n in needles)
+            else:
+                last = min(stop, end)
+                lines = self._block_lines(block)[i - first : last - first]
+                total += sum(1 for line in lines if not any(n in line for n in needles))
+            i = end
+        for line in islice(self._tail, max(0, i - self._sealed), max(0, stop - self._sealed)):
+            if not any(n in line for n in needles):
+                total += 1
+        return total
+
+    def _needle_count(self, block: int, needle: str) -> int:
+        key = (block, needle)
+        found = self._counts.get(key)
+        if found is None:
+            found = self._counts[key] = self._blocks[block].count(needle.encode("utf-8"))
+        return found
 
     def lines_of(self, start: int, stop: int) -> Iterator[str]:
         """Lines ``start`` to ``stop - 1`` in order, block by block."""

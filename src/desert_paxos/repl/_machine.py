@@ -316,9 +316,14 @@ class TimeMachine:
 
     # -- reading the record ---------------------------------------------------
 
-    def lines_between(self, first_seq: int, last_seq: int) -> list[str]:
-        """Trace lines of the events with ``first_seq < seq <= last_seq``."""
-        return list(self.lines[first_seq:last_seq])
+    def lines_between(self, first_seq: int, last_seq: int) -> Sequence[str]:
+        """Trace lines of the events with ``first_seq < seq <= last_seq`` (read lazily)."""
+        return self.lines[first_seq:last_seq]
+
+    def count_between(self, first_seq: int, last_seq: int, without: tuple[str, ...]) -> int:
+        """How many events with ``first_seq < seq <= last_seq`` have lines holding none of
+        ``without`` (texts such as ``'"kind": "timer_set"'``, one per line at most)."""
+        return self.lines.count_without(first_seq, last_seq, without)
 
 
 class _Into:

@@ -572,8 +572,7 @@ class Session:
     def _visible(self, first_seq: int, last_seq: int) -> int:
         """How many of these events /timeline shows (it hides timer bookkeeping below trace)."""
         hidden = () if self.level == "trace" else ('"kind": "timer_set"', '"kind": "timer_cancel"')
-        lines = self.tm.lines_between(first_seq, last_seq)
-        return sum(1 for line in lines if not any(kind in line for kind in hidden))
+        return self.tm.count_between(first_seq, last_seq, hidden)
 
     def tell(
         self,
