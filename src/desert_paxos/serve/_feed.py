@@ -56,6 +56,7 @@ class LiveFeed:
         self._builder: ModelBuilder | None = None
         self._columns: dict[str, list[Any]] = {name: [] for name in EVENT_COLUMNS}
         self._model: dict[str, Any] = {}
+        self._raw: dict[str, Any] | None = None  # model_data of the events read, before _live
         self.version = 0  # counts resets: a page holding another version needs the whole data
 
     # -- reading the session ------------------------------------------------------------
@@ -77,6 +78,7 @@ class LiveFeed:
         builder = self._builder
         assert builder is not None
         self._tm = tm
+        changed = reset or kept < len(self._lines) or builder.header is not tm.header
         if builder.header is not tm.header:
             builder.header = tm.header
         if kept < len(self._lines):
@@ -91,7 +93,9 @@ class LiveFeed:
         new_columns = event_columns(events)
         for name, values in new_columns.items():
             self._columns[name].extend(values)
-        model = self._model_data(session, builder)
+        if changed or fresh or self._raw is None:  # else only the clock moved: no re-reading
+            self._raw = model_data(builder.model(), live=True)
+        model = self._live(session, self._raw)
         delta = self._delta(model) if not reset else {"set": model, "tails": {}, "lanes": None}
         if not reset and not fresh and kept == len(self._lines) and not delta:
             return None
@@ -113,19 +117,17 @@ class LiveFeed:
         self._builder = ModelBuilder(session.tm.header)
         self._columns = {name: [] for name in EVENT_COLUMNS}
         self._model = {}
+        self._raw = None
 
-    def _model_data(self, session: Session, builder: ModelBuilder) -> dict[str, Any]:
-        data = model_data(builder.model())
+    def _live(self, session: Session, raw: dict[str, Any]) -> dict[str, Any]:
+        """The viewer's data as the live page draws it: its time runs to the session's clock."""
         tm = session.tm
-        # The page's time runs to the end of the known history, or to the clock past it.
-        end = max(data["end"], tm.t_after[tm.frontier], session.clock)
+        data = dict(raw)
+        end = max(raw["end"], tm.t_after[tm.frontier], session.clock)
         data["end"] = end
-        data["drawnUntil"] = max(data["drawnUntil"], end)
+        data["drawnUntil"] = max(raw["drawnUntil"], end)
         # A storm still raging blows on to the clock, not only to the last event.
-        for storm in data["storms"]:  # fresh lists: model_data builds them anew
-            if storm[3]:
-                storm[1] = end
-        data["incomplete"] = None  # a live session is under way, not cut short
+        data["storms"] = [[s[0], end, *s[2:]] if s[3] else s for s in raw["storms"]]
         return data
 
     def _delta(self, model: dict[str, Any]) -> dict[str, Any]:

@@ -81,8 +81,11 @@ def event_columns(events: list[dict[str, Any]], *, journey: bool = False) -> dic
     }
 
 
-def model_data(model: RunModel) -> dict[str, Any]:
-    """Everything else the page needs, read from the model of the run."""
+def model_data(model: RunModel, *, live: bool = False) -> dict[str, Any]:
+    """Everything else the page needs, read from the model of the run.
+
+    ``live``: a session under way (``desert-paxos serve``), never told as cut short.
+    """
     header, events = model.header, model.events
     lane = {name: i for i, name in enumerate(model.caravans)}
     riders = [
@@ -135,7 +138,7 @@ def model_data(model: RunModel) -> dict[str, Any]:
             for name in model.caravans
         ],
         "violations": model.violations,
-        "incomplete": _incomplete(events),
+        "incomplete": None if live else _incomplete(events),
         "majorities": [
             [
                 m.index,
