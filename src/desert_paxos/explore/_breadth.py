@@ -48,6 +48,7 @@ across processes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ._model import _CODE_MASK, _EV_OFFSET, _KEY_STRIDE, Model, State
 
@@ -55,7 +56,7 @@ __all__ = ["A_BITS", "Breadth", "owner"]
 
 A_BITS = 28  # a stored state is a + (f << A_BITS): at most 2**28 distinct low parts
 _A_MASK = (1 << A_BITS) - 1
-_MOVE_CACHE = 1 << 14  # low parts whose own moves are kept (the cache starts again when full)
+_MOVE_CACHE = 1 << 13  # low parts whose moves are kept (the cache starts again when full)
 _LABELS = {"deliver": 0, "duplicate": 1, "lose": 2, "drop": 3}  # a delivery's label: 4 mid + this
 CHECK_EVERY = 4096  # transitions between looks at the bound (and the clock)
 INLINE = True  # False: canonicalise through Model.canonical_pair (a profile can then see it)
@@ -95,7 +96,7 @@ class Breadth:
         self.outbox: list[dict[State, tuple[State, int]]] = [
             {} for _ in range(shard[1] if shard else 1)
         ]
-        self._own_cache: dict[int, tuple[tuple[int, int, str | None], ...]] = {}
+        self._low_cache: dict[int, tuple[Any, dict[int, Any]]] = {}  # low part -> its moves
         self._to: list[int] = [0] * model.n  # per caravan, the labels of the riders to it
         self._known_mids = 0
 
@@ -193,13 +194,8 @@ class Breadth:
         store_key = self.key
         off = model._inflight_off
         low_mask = model._low_mask
-        field_off = model._field_off
-        msg_dst = model.msg_dst
-        delivery_memo = model._memo
-        delivery_moves = model._delivery_moves
         decoded = model._decoded
         mids_of = model.in_flight
-        ghost_delta = model.ghost_delta
         symmetric = model.symmetric
         canon_info = model._canon_info
         sorting_renamings = model._sorting_renamings
@@ -207,7 +203,7 @@ class Breadth:
         renamed_raw = model._renamed_raw
         renamed_bits = model.renamed_bits
         orbit = model.orbit_of_canonical
-        own_cache = self._own_cache
+        low_cache = self._low_cache
         sharded = self.shard is not None
         me, of = self.shard if self.shard is not None else (0, 1)
         outbox = self.outbox
@@ -234,67 +230,55 @@ class Breadth:
                 if por:
                     sleep = sleeps[key]
                     kid_sleeps = []
+                # Every move depends on the low part and the rider alone: kept per low part.
+                entry = low_cache.get(low)
+                if entry is None:
+                    if len(low_cache) >= _MOVE_CACHE:
+                        low_cache.clear()
+                    entry = low_cache[low] = (_own_moves(model, low), {})
+                own, deliveries = entry
                 if raw:
                     mids = decoded.get(raw)
                     if mids is None:
                         mids = mids_of(state)
                     if not por:
                         for mid in mids:
-                            dst = msg_dst[mid]
-                            code = (low >> field_off[dst]) & _CODE_MASK
-                            moves = delivery_memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
+                            moves = deliveries.get(mid)
                             if moves is None:
-                                moves = delivery_moves(dst, code, mid)
-                            for _action, add, join, ops in moves:
-                                nxt = (state | join) + add
-                                if ops is not None:
-                                    delta, broken = ghost_delta(nxt & low_mask, dst, ops)
-                                    nxt += delta
-                                    if broken is not None and broken_at < 0:
-                                        broken_at, broken_by = len(kids), broken
-                                kid(nxt)
+                                moves = deliveries[mid] = _deliveries(model, low, mid)
+                            for add, join, broken, _bit, _dst, _ops in moves:
+                                if broken is not None and broken_at < 0:
+                                    broken_at, broken_by = len(kids), broken
+                                kid((state | join) + add)
                     else:
                         if model.riders_numbered != self._known_mids:
                             self._known_mids = model.riders_numbered
                             to = self._to = self._riders_to()
-                        found: list[tuple[int, int, int, int, tuple[int, ...] | None]] = []
+                        found: list[tuple[int, int, str | None, int, int, bool]] = []
                         ops_mask = 0
                         for mid in mids:
-                            dst = msg_dst[mid]
-                            code = (low >> field_off[dst]) & _CODE_MASK
-                            moves = delivery_memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
+                            moves = deliveries.get(mid)
                             if moves is None:
-                                moves = delivery_moves(dst, code, mid)
-                            for action, add, join, ops in moves:
-                                bit = 1 << (4 * mid + _LABELS[action[0]])
-                                if ops is not None:
-                                    ops_mask |= bit
-                                found.append((bit, dst, add, join, ops))
+                                moves = deliveries[mid] = _deliveries(model, low, mid)
+                            for move in moves:
+                                if move[5]:
+                                    ops_mask |= move[3]
+                                found.append(move)
                         explored = 0
-                        for bit, dst, add, join, ops in found:
+                        for add, join, broken, bit, dst, ops in found:
                             if sleep & bit:
                                 pruned += 1
                                 continue
-                            nxt = (state | join) + add
                             keep = sleep | explored  # asleep in the child, if independent
                             if keep:
                                 keep = (keep | to[dst]) ^ to[dst]
-                            if ops is not None:
-                                delta, broken = ghost_delta(nxt & low_mask, dst, ops)
-                                nxt += delta
-                                if broken is not None and broken_at < 0:
-                                    broken_at, broken_by = len(kids), broken
-                                if keep:
+                                if ops and keep:
                                     keep = (keep | ops_mask) ^ ops_mask
+                            if broken is not None and broken_at < 0:
+                                broken_at, broken_by = len(kids), broken
                             explored |= bit
-                            kid(nxt)
+                            kid((state | join) + add)
                             kid_sleeps.append(keep)
-                # The caravans' own moves: the same for every state of this low part.
-                own = own_cache.get(low)
-                if own is None:
-                    if len(own_cache) >= _MOVE_CACHE:
-                        own_cache.clear()
-                    own = own_cache[low] = _own_moves(model, low)
                 for add, join, broken in own:
                     if broken is not None and broken_at < 0:
                         broken_at, broken_by = len(kids), broken
@@ -381,6 +365,31 @@ class Breadth:
             self.pruned = pruned
             self.symmetric_states = symmetric_states
         return next_level, next_sleeps, done
+
+
+def _deliveries(
+    model: Model, low: int, mid: int
+) -> tuple[tuple[int, int, str | None, int, int, bool], ...]:
+    """The moves of rider ``mid`` from a state of low part ``low``.
+
+    Each is (add, join, broken, label, caravan, touches the ghost): the next state is
+    ``(state | join) + add``, the ghost's verdict folded in as for the caravans' own
+    moves; the label and the caravan are for the sleep sets.
+    """
+    dst = model.msg_dst[mid]
+    code = (low >> model._field_off[dst]) & _CODE_MASK
+    moves = model._memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
+    if moves is None:
+        moves = model._delivery_moves(dst, code, mid)
+    out: list[tuple[int, int, str | None, int, int, bool]] = []
+    for action, add, join, ops in moves:
+        bit = 1 << (4 * mid + _LABELS[action[0]])
+        if ops is None:
+            out.append((add, join, None, bit, dst, False))
+        else:
+            delta, broken = model.ghost_delta(((low | join) + add) & model._low_mask, dst, ops)
+            out.append((add + delta, join, broken, bit, dst, True))
+    return tuple(out)
 
 
 def _own_moves(model: Model, low: int) -> tuple[tuple[int, int, str | None], ...]:
