@@ -6,7 +6,8 @@ Theory of operation
 the serial search calls it level after level, and each process of a parallel
 search calls it on its share of a level (see ``_parallel``).
 
-*Storage.* A state is kept as one small integer, ``a + (f << A_BITS)``: ``a``
+*Storage.* A state is kept as itself (``wide``: the serial search without
+symmetry, fastest), or as one small integer, ``a + (f << A_BITS)``: ``a``
 numbers its *low part* (crashes, ghost, the caravans' local codes, votes) and
 ``f`` its riders on the way, each in a table of the distinct values met (far
 fewer than states: many states share a low part, many share their riders), so
@@ -78,9 +79,15 @@ class Breadth:
     """The visited states, the moves tried and the level being expanded."""
 
     def __init__(
-        self, model: Model, *, por: bool = False, shard: tuple[int, int] | None = None
+        self,
+        model: Model,
+        *,
+        por: bool = False,
+        shard: tuple[int, int] | None = None,
+        wide: bool = False,
     ) -> None:
         self.model = model
+        self.wide = wide  # store whole states (faster, about twice the memory)
         self.por = por
         self.shard = shard
         self.low_ids: dict[int, int] = {}
@@ -108,6 +115,8 @@ class Breadth:
 
     def key(self, state: State) -> int:
         """The stored form of ``state`` (numbering its parts when they are new)."""
+        if self.wide:
+            return state
         off = self.model._inflight_off
         low = state & self.model._low_mask
         raw = state >> off
@@ -125,6 +134,8 @@ class Breadth:
 
     def state(self, key: int) -> State:
         """The whole state a stored key stands for."""
+        if self.wide:
+            return key
         return self.lows[key & _A_MASK] | (self.raws[key >> A_BITS] << self.model._inflight_off)
 
     def path_to(self, key: int) -> list[State]:
@@ -205,6 +216,7 @@ class Breadth:
         orbit = model.orbit_of_canonical
         low_cache = self._low_cache
         sharded = self.shard is not None
+        wide = self.wide
         me, of = self.shard if self.shard is not None else (0, 1)
         outbox = self.outbox
         to = self._to
@@ -220,9 +232,14 @@ class Breadth:
         done = 0
         try:
             for key in level:
-                low = lows[key & _A_MASK]
-                raw = raws[key >> A_BITS]
-                state = low | (raw << off)
+                if wide:
+                    state = key
+                    low = key & low_mask
+                    raw = key >> off
+                else:
+                    low = lows[key & _A_MASK]
+                    raw = raws[key >> A_BITS]
+                    state = low | (raw << off)
                 kids: list[int] = []  # the next states, in the order of the moves
                 kid = kids.append
                 broken_at = -1  # the first move that breaks an invariant, and which
@@ -337,16 +354,23 @@ class Breadth:
                             elif por:
                                 box[nxt] = (sent[0], sent[1] & kid_sleeps[j])
                             continue
-                    a = low_ids.get(nxt & low_mask)
-                    f = raw_ids.get(nxt >> off)
-                    if a is None or f is None:
-                        child = store_key(nxt)
-                    else:
-                        child = a + (f << A_BITS)
+                    if wide:
+                        child = nxt
                         if child in parent:
                             if por and child in next_sleeps:
                                 next_sleeps[child] &= kid_sleeps[j]
                             continue
+                    else:
+                        a = low_ids.get(nxt & low_mask)
+                        f = raw_ids.get(nxt >> off)
+                        if a is None or f is None:
+                            child = store_key(nxt)
+                        else:
+                            child = a + (f << A_BITS)
+                            if child in parent:
+                                if por and child in next_sleeps:
+                                    next_sleeps[child] &= kid_sleeps[j]
+                                continue
                     parent[child] = state if sharded else key
                     append(child)
                     if por:

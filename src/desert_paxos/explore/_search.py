@@ -238,7 +238,8 @@ def _bfs(
     por: bool,
 ) -> None:
     """Breadth-first, level by level (see ``_breadth``): the shortest counterexample."""
-    engine = Breadth(model, por=por)
+    # Whole states are faster to store; with symmetry, where memory is the point, small ones.
+    engine = Breadth(model, por=por, wide=not model.symmetric)
     limit = max_states if max_states is not None else -1
     level, sleeps = engine.start(model.initial)
     depth = 0
