@@ -743,29 +743,7 @@ class Model:
 
     def canonical_state(self, state: State) -> State:
         """:meth:`canonical`'s state (``state`` itself without symmetry)."""
-        if not self.symmetric:
-            return state
-        low = state & self._low_mask
-        info = self._canon_info.get(low)
-        if info is None:
-            info = self._sorting_renamings(low)
-        renamed_low, indices = info
-        off = self._inflight_off
-        raw = state >> off
-        if not raw:
-            return renamed_low
-        renames = self._flight_renames
-        best = -1
-        for index in indices:
-            if index:
-                flight = renames[index].get(raw)
-                if flight is None:
-                    flight = self._renamed_raw(raw, index)
-            else:
-                flight = raw
-            if best < 0 or flight < best:
-                best = flight
-        return renamed_low | (best << off)
+        return self.canonical_pair(state)[0] if self.symmetric else state
 
     def canonical_pair(self, state: State) -> tuple[State, int]:
         """:meth:`canonical`'s state and its permutation's index (the search's own step)."""
@@ -793,15 +771,7 @@ class Model:
 
     def canonical_index(self, state: State) -> int:
         """The index (in ``_perms``) of a permutation that turns ``state`` into its canonical one."""
-        low = state & self._low_mask
-        info = self._canon_info.get(low)
-        if info is None:
-            info = self._sorting_renamings(low)
-        indices = info[1]
-        if len(indices) == 1:
-            return indices[0]
-        raw = state >> self._inflight_off
-        return min((self._renamed_raw(raw, index), index) for index in indices)[1]
+        return self.canonical_pair(state)[1]
 
     def renamed(self, state: State, index: int) -> State:
         """``state`` with its caravans renamed by the permutation ``_perms[index]``."""

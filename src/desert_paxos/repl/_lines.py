@@ -156,17 +156,7 @@ class TraceLines(Sequence[str]):
     def __getitem__(self, index: slice) -> LineRange: ...
 
     def __getitem__(self, index: int | slice) -> str | LineRange:
-        n = len(self)
-        if isinstance(index, slice):
-            start, stop, stride = index.indices(n)
-            if stride != 1:
-                raise ValueError("trace lines are sliced with a step of 1 only")
-            return LineRange(self, start, max(start, stop))
-        if index < 0:
-            index += n
-        if not 0 <= index < n:
-            raise IndexError("trace line index out of range")
-        return self._line(index)
+        return LineRange(self, 0, len(self))[index]
 
     def __iter__(self) -> Iterator[str]:
         return iter(LineRange(self, 0, len(self)))
