@@ -59,6 +59,16 @@ EXTRA_BENCHES = (
     "bench_journey",  # the long journey: committed requests per second
 )
 
+# Issue 11's headline figures, copied to the top level of results.json from their sections.
+TOP_LEVEL = (
+    ("bench_explore", "explore_3x2_states_per_s"),
+    ("bench_explore", "explore_5x2_symmetry_states_per_s"),
+    ("bench_explore", "explore_5x2_symmetry_bytes_per_state"),
+    ("bench_goto", "repl_record_us_per_step"),
+    ("bench_goto", "repl_record_bytes_per_event"),
+    ("bench_swarm", "swarm_seeds_per_s_per_core"),
+)
+
 TARGET_RATIO = 1.0
 TARGET_TRACED_RATIO = 0.5
 TARGET_CALM_DAY_MS = 150.0
@@ -213,6 +223,39 @@ def run_extra_benches() -> dict[str, Any]:
     return figures
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=HERE.parent)
+    return done.stdout.strip()
+
+
+def provenance() -> dict[str, Any]:
+    """The commit measured and the source files that differed from it."""
+    changed = _git("status", "--porcelain", "--", "src", "benchmarks")
+    return {
+        "commit": _git("rev-parse", "--short", "HEAD") or "unknown",
+        "uncommitted": sorted(line[3:] for line in changed.splitlines() if line.strip()),
+    }
+
+
+def headline(results: dict[str, Any]) -> None:
+    """Copy ``TOP_LEVEL`` figures from their sections to the top of ``results``."""
+    for section, key in TOP_LEVEL:
+        figures = results.get(section)
+        if isinstance(figures, dict) and key in figures:
+            results[key] = figures[key]
+
+
+def write_results(out: Path, results: dict[str, Any]) -> None:
+    """Write ``results`` atomically, then the docs' tables from it."""
+    partial = out.with_name(out.name + ".tmp")
+    partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, out)
+    if out.resolve() == RESULTS.resolve():
+        from tables import main as write_tables
+
+        write_tables([])
+
+
 def update_extras(out: Path) -> int:
     """Re-run only the other benchmarks and merge their figures into ``out``."""
     try:
@@ -223,8 +266,12 @@ def update_extras(out: Path) -> int:
         )
         return 2
     print("other benchmarks:")
+    load = os.getloadavg()[0]
     results.update(run_extra_benches())
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    results.update(provenance())
+    results["load_average"] = {"start": load, "end": os.getloadavg()[0]}
+    headline(results)
+    write_results(out, results)
     print(f"updated {out}")
     return 0
 
@@ -275,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.extras_only:
         return update_extras(args.out)
 
+    began, load = time.perf_counter(), os.getloadavg()[0]
     print(f"standard workload: {args.rounds} rounds, {args.repeat} samples each")
     work = measure_workload(args.rounds, args.repeat)
     print("desert-paxos run calm-day --log-level quiet ...", flush=True)
@@ -287,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = rates["sim"] / rates["lean"]
     traced_ratio = rates["traced"] / rates["lean"]
     results: dict[str, Any] = {
+        **provenance(),
         "sim_deliveries_per_s": round(rates["sim"]),
         "simpy_lean_deliveries_per_s": round(rates["lean"]),
         "simpy_idiomatic_deliveries_per_s": round(rates["idiomatic"]),
@@ -320,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    results["load_average"] = {"start": load, "end": os.getloadavg()[0]}
+    results["bench_seconds"] = round(time.perf_counter() - began)
+    headline(results)
+    write_results(args.out, results)
 
     tally = work["tally"]["sim"]
     print()
