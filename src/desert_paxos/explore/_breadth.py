@@ -242,6 +242,10 @@ class Breadth:
                     state = low | (raw << off)
                 kids: list[int] = []  # the next states, in the order of the moves
                 kid = kids.append
+                cells: list[
+                    list[Any]
+                ] = []  # with symmetry: each move's [child's canonical info, its id]
+                cell = cells.append
                 broken_at = -1  # the first move that breaks an invariant, and which
                 broken_by: str | None = None
                 if por:
@@ -263,15 +267,16 @@ class Breadth:
                             moves = deliveries.get(mid)
                             if moves is None:
                                 moves = deliveries[mid] = _deliveries(model, low, mid)
-                            for add, join, broken, _bit, _dst, _ops in moves:
+                            for add, join, broken, _bit, _dst, _ops, known in moves:
                                 if broken is not None and broken_at < 0:
                                     broken_at, broken_by = len(kids), broken
                                 kid((state | join) + add)
+                                cell(known)
                     else:
                         if model.riders_numbered != self._known_mids:
                             self._known_mids = model.riders_numbered
                             to = self._to = self._riders_to()
-                        found: list[tuple[int, int, str | None, int, int, bool]] = []
+                        found: list[tuple[int, int, str | None, int, int, bool, list[Any]]] = []
                         ops_mask = 0
                         for mid in mids:
                             moves = deliveries.get(mid)
@@ -282,7 +287,7 @@ class Breadth:
                                     ops_mask |= move[3]
                                 found.append(move)
                         explored = 0
-                        for add, join, broken, bit, dst, ops in found:
+                        for add, join, broken, bit, dst, ops, known in found:
                             if sleep & bit:
                                 pruned += 1
                                 continue
@@ -295,11 +300,13 @@ class Breadth:
                                 broken_at, broken_by = len(kids), broken
                             explored |= bit
                             kid((state | join) + add)
+                            cell(known)
                             kid_sleeps.append(keep)
-                for add, join, broken in own:
+                for add, join, broken, known in own:
                     if broken is not None and broken_at < 0:
                         broken_at, broken_by = len(kids), broken
                     kid((state | join) + add)
+                    cell(known)
                 if por:
                     kid_sleeps.extend([0] * (len(kids) - len(kid_sleeps)))
                 transitions += len(kids)
@@ -308,13 +315,19 @@ class Breadth:
                 for j, nxt in enumerate(kids):
                     if symmetric and not INLINE:
                         nxt, index = model.canonical_pair(nxt)  # what follows, not inlined
+                        known, renamed_low = cells[j], nxt & low_mask
                         if por and index and kid_sleeps[j]:
                             kid_sleeps[j] = renamed_bits(kid_sleeps[j], index, 4)
                     elif symmetric:
-                        # The canonical renaming (Model.canonical_pair, inlined).
-                        info = canon_info.get(nxt & low_mask)
+                        # The canonical renaming (Model.canonical_pair, inlined). The child's
+                        # low part, and so what renames it, depends on the move alone: kept.
+                        known = cells[j]
+                        info = known[0]
                         if info is None:
-                            info = sorting_renamings(nxt & low_mask)
+                            info = canon_info.get(nxt & low_mask)
+                            if info is None:
+                                info = sorting_renamings(nxt & low_mask)
+                            known[0] = info
                         renamed_low, indices = info
                         kid_raw = nxt >> off
                         index = indices[0]
@@ -361,10 +374,17 @@ class Breadth:
                                 next_sleeps[child] &= kid_sleeps[j]
                             continue
                     else:
-                        a = low_ids.get(nxt & low_mask)
+                        if symmetric:  # the canonical low part's number, kept with the move
+                            a = known[1]
+                            if a is None:
+                                a = known[1] = low_ids.get(renamed_low)
+                        else:
+                            a = low_ids.get(nxt & low_mask)
                         f = raw_ids.get(nxt >> off)
                         if a is None or f is None:
                             child = store_key(nxt)
+                            if symmetric:
+                                known[1] = child & _A_MASK
                         else:
                             child = a + (f << A_BITS)
                             if child in parent:
@@ -393,38 +413,39 @@ class Breadth:
 
 def _deliveries(
     model: Model, low: int, mid: int
-) -> tuple[tuple[int, int, str | None, int, int, bool], ...]:
+) -> tuple[tuple[int, int, str | None, int, int, bool, list[Any]], ...]:
     """The moves of rider ``mid`` from a state of low part ``low``.
 
-    Each is (add, join, broken, label, caravan, touches the ghost): the next state is
-    ``(state | join) + add``, the ghost's verdict folded in as for the caravans' own
-    moves; the label and the caravan are for the sleep sets.
+    Each is (add, join, broken, label, caravan, touches the ghost, known): the next state
+    is ``(state | join) + add``, the ghost's verdict folded in as for the caravans' own
+    moves; the label and the caravan are for the sleep sets; ``known`` is filled by the
+    search, with symmetry, with what renames the next state's low part and its number.
     """
     dst = model.msg_dst[mid]
     code = (low >> model._field_off[dst]) & _CODE_MASK
     moves = model._memo[dst].get(code * _KEY_STRIDE + mid + _EV_OFFSET)
     if moves is None:
         moves = model._delivery_moves(dst, code, mid)
-    out: list[tuple[int, int, str | None, int, int, bool]] = []
+    out: list[tuple[int, int, str | None, int, int, bool, list[Any]]] = []
     for action, add, join, ops in moves:
         bit = 1 << (4 * mid + _LABELS[action[0]])
         if ops is None:
-            out.append((add, join, None, bit, dst, False))
+            out.append((add, join, None, bit, dst, False, [None, None]))
         else:
             delta, broken = model.ghost_delta(((low | join) + add) & model._low_mask, dst, ops)
-            out.append((add + delta, join, broken, bit, dst, True))
+            out.append((add + delta, join, broken, bit, dst, True, [None, None]))
     return tuple(out)
 
 
-def _own_moves(model: Model, low: int) -> tuple[tuple[int, int, str | None], ...]:
-    """Every caravan's own moves from a state of low part ``low``: (add, join, broken).
+def _own_moves(model: Model, low: int) -> tuple[tuple[int, int, str | None, list[Any]], ...]:
+    """Every caravan's own moves from a state of low part ``low``: (add, join, broken, known).
 
     The next state is ``(state | join) + add``; the ghost's verdict is folded in, since
     it depends only on the low part (votes, decisions and the proposers' codes).
     """
     field_off = model._field_off
     low_mask = model._low_mask
-    out: list[tuple[int, int, str | None]] = []
+    out: list[tuple[int, int, str | None, list[Any]]] = []
     may_crash = low & model._crash_mask < model.options.crashes
     for i in range(model.n):
         code = (low >> field_off[i]) & _CODE_MASK
@@ -433,13 +454,13 @@ def _own_moves(model: Model, low: int) -> tuple[tuple[int, int, str | None], ...
             moves = model._moves_of(i, code)
         for _action, add, join, ops in moves:
             if ops is None:
-                out.append((add, join, None))
+                out.append((add, join, None, [None, None]))
             else:
                 delta, broken = model.ghost_delta(((low | join) + add) & low_mask, i, ops)
-                out.append((add + delta, join, broken))
+                out.append((add + delta, join, broken, [None, None]))
         if may_crash and not model._down[code]:
             crash = model._crash_moves[i].get(code)
             if crash is None:
                 crash = model._crash_move(i, code)
-            out.append((crash[1], 0, None))
+            out.append((crash[1], 0, None, [None, None]))
     return tuple(out)
