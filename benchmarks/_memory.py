@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/_memory.py '{"caravans": 5, "proposers": 2, "symmetry": true}' N
 
-Prints JSON: the states stored, the resident set's growth from before the search to
-after it over the states (what the stored states keep), and its peak over the states.
+Prints JSON: the states stored; the resident set's growth from before the search to
+after it over the states (what the stored states keep, the caches included: they are
+bounded, so their share falls as a search grows); and the peak over the states (it
+holds, besides, the last level's list and the old table of a dictionary resizing).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ def resident() -> int:
 
 def main() -> None:
     options = ExploreOptions(**json.loads(sys.argv[1]))
+    limit = int(sys.argv[2])
     model = Model(options)
     before = resident()
-    result = search(model, max_states=int(sys.argv[2]))
+    result = search(model, max_states=limit)
     after = resident()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     states = result.states

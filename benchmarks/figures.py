@@ -150,10 +150,17 @@ def summary_table(results: dict[str, Any]) -> str:
             _verdict(g("explore_5x2_symmetry_states_per_s"), 80_000),
         ),
         (
-            "memory per stored state (5x2, symmetry)",
+            f"memory per stored state (5x2, symmetry, {_num(g('explore_5x2_symmetry_memory_states'))}"
+            " states)",
             _fig(g("explore_5x2_symmetry_bytes_per_state"), unit=" bytes"),
             "≤ 120 bytes",
             _verdict(g("explore_5x2_symmetry_bytes_per_state"), 120, at_most=True),
+        ),
+        (
+            "the same, at its peak (a dictionary resizing, the next level's list)",
+            _fig(g("explore_5x2_symmetry_peak_bytes_per_state"), unit=" bytes"),
+            "",
+            "",
         ),
         (
             "canonicalisation's share of the 5x2 profile",

@@ -256,6 +256,20 @@ def write_results(out: Path, results: dict[str, Any]) -> None:
         write_tables([])
 
 
+def update_full(out: Path) -> int:
+    """Copy the whole-space run's figures (measured by explore_full.py) into ``out``."""
+    try:
+        results = json.loads(out.read_text(encoding="utf-8"))
+        full = json.loads((HERE / "explore_full.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"benchmarks/run.py: {exc}", file=sys.stderr)
+        return 2
+    results.setdefault("bench_explore", {})["explore_5x2_full"] = full
+    write_results(out, results)
+    print(f"updated {out}")
+    return 0
+
+
 def update_extras(out: Path) -> int:
     """Re-run only the other benchmarks and merge their figures into ``out``."""
     try:
@@ -312,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-extras", action="store_true", help="skip bench_explore/swarm/goto/viewer"
     )
     parser.add_argument(
+        "--full-only",
+        action="store_true",
+        help="copy benchmarks/explore_full.json (explore_full.py's figures) into --out, and the tables",
+    )
+    parser.add_argument(
         "--extras-only",
         action="store_true",
         help="run only bench_explore/swarm/goto/viewer and update their figures in --out",
@@ -321,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds and --repeat must be at least 1")
     if args.extras_only:
         return update_extras(args.out)
+    if args.full_only:
+        return update_full(args.out)
 
     began, load = time.perf_counter(), os.getloadavg()[0]
     print(f"standard workload: {args.rounds} rounds, {args.repeat} samples each")
