@@ -10,52 +10,45 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from .._files import OutputError
-from . import (
-    _caravan,
-    _check,
-    _desert,
-    _explore,
-    _export,
-    _learn,
-    _linearizable,
-    _maelstrom,
-    _magic,
-    _repl,
-    _replay,
-    _run,
-    _scenarios,
-    _schema,
-    _serve,
-    _swarm,
-)
 from ._common import EXIT_BAD_INPUT, CliError, HelpFormatter
 
 __all__ = ["main"]
 
-# Subcommand modules, in the order `--help` lists them.
-_COMMANDS = (
-    _magic,
-    _learn,
-    _repl,
-    _serve,
-    _run,
-    _replay,
-    _export,
-    _scenarios,
-    _check,
-    _schema,
-    _explore,
-    _swarm,
-    _linearizable,
-    _desert,
-    _caravan,
-    _maelstrom,
+# Each subcommand's name and the module that registers it, in the order `--help` lists them.
+# A command line naming one of them registers only that module (so `desert-paxos run` imports
+# what `run` needs and nothing else); anything else (`--help`, `--version`, a typo) builds them
+# all. tests/test_cli_lazy.py checks that each module registers exactly the name given here.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("magic", "_magic"),
+    ("learn", "_learn"),
+    ("repl", "_repl"),
+    ("serve", "_serve"),
+    ("run", "_run"),
+    ("replay", "_replay"),
+    ("export", "_export"),
+    ("scenarios", "_scenarios"),
+    ("check", "_check"),
+    ("schema", "_schema"),
+    ("explore", "_explore"),
+    ("swarm", "_swarm"),
+    ("linearizable", "_linearizable"),
+    ("desert", "_desert"),
+    ("caravan", "_caravan"),
+    ("maelstrom-node", "_maelstrom"),
 )
+_MODULES = dict(COMMANDS)
+
+
+def _command_module(module: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{module}")
+
 
 _EPILOG = """\
 examples:
@@ -67,7 +60,8 @@ examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``command`` one of COMMANDS' names) one with only that command."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(
@@ -78,16 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _COMMANDS:
-        module.register(subparsers)
+    modules = [_MODULES[command]] if command in _MODULES else [m for _, m in COMMANDS]
+    for module in modules:
+        _command_module(module).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not args_list:
         args_list = ["magic"]
+    parser = build_parser(args_list[0])
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -15,7 +15,6 @@ from typing import IO, Any
 
 from .._untrusted import printable
 from ..check import INVARIANTS
-from ..check._journey import JOURNEY_INVARIANTS
 from ..trace import incomplete_note
 from ._journey import JourneyStory, journey_protocol_voice, journey_story_voice
 from ._layout import two_voices, wrap
@@ -279,6 +278,8 @@ class Narrator:
             f"{lost} lost, {end.get('duplicated', 0)} duplicated."
         )
         status = "broken" if self.violation is not None else "all held"
+        from ..check._journey import JOURNEY_INVARIANTS  # the Multi-Paxos core, for a journey only
+
         lines.append(
             f"Invariants checked after every event: {', '.join(JOURNEY_INVARIANTS)} — {status} "
             f"(the travellers' history: {end.get('linearizable', 'not judged')})."

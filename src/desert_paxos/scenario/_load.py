@@ -7,7 +7,7 @@ fix a file in one go. Nothing here raises anything but :class:`ScenarioError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +24,6 @@ from .._untrusted import (
     read_file,
 )
 from ..protocol import DEFAULT_CARAVANS, VARIANTS
-from ..protocol.multi import JOURNEY_VARIANTS
 from ._journey import PROTOCOLS, journey_from_data, timeline_request
 from ._model import (
     DEFAULT_UNTIL,
@@ -567,7 +566,12 @@ def scenario_from_data(data: object, source: str, default_name: str = "unnamed")
         protocol = "paxos"
     journey = journey_from_data(v, d, caravans) if protocol == "multi-paxos" else None
     variant = v.get(d, "", "variant", v.name, "paxos")
-    known_variants = VARIANTS if journey is None else JOURNEY_VARIANTS
+    if journey is None:
+        known_variants: Mapping[str, object] = VARIANTS
+    else:  # the Multi-Paxos core is loaded only for a journey
+        from ..protocol.multi import JOURNEY_VARIANTS
+
+        known_variants = JOURNEY_VARIANTS
     if variant not in known_variants:
         v.fail("variant", f"unknown variant {variant!r} (known: {', '.join(known_variants)})")
         variant = "paxos"
