@@ -38,10 +38,15 @@ _TAILED = ("riders", "marks", "majorities", "chosen", "notes", "violations")
 
 
 def common_prefix(old: Sequence[Any], new: Sequence[Any]) -> int:
-    """How many leading items ``old`` and ``new`` share."""
-    n = min(len(old), len(new))
+    """How many leading items ``old`` and ``new`` share.
+
+    Both are iterated, not indexed: a session's record (``TraceLines``) reads
+    block by block when iterated, where indexing each line would look up its block.
+    """
     i = 0
-    while i < n and (old[i] is new[i] or old[i] == new[i]):
+    for a, b in zip(old, new, strict=False):
+        if a is not b and a != b:
+            break
         i += 1
     return i
 

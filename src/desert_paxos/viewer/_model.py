@@ -24,7 +24,8 @@ events once, in order:
 The walk is :class:`ModelBuilder`, which reads one event at a time and can
 draw the model of what it has read so far at any moment: ``desert-paxos serve``
 feeds it a live session's newest events instead of re-reading the whole trace
-at every step.
+at every step, and cuts it back (:meth:`ModelBuilder.truncate`) when the session
+forks, undoing the discarded events rather than reading the kept ones again.
 
 Unknown kinds and fields are ignored, so a newer trace still opens.
 """
@@ -275,9 +276,14 @@ class ModelBuilder:
         self._violations: list[int] = []
         self._lessons = _Lessons()
         self._times: list[int] = []
+        # For truncate: where each name was first met, and the events storms and outages come from.
+        self._named_at: list[int] = []
+        self._storm_events: list[int] = []
+        self._outage_events: list[int] = []
 
     def _name(self, name: str) -> None:
         # A trace without a caravan list still names its caravans, in order of appearance.
+        self._named_at.append(len(self.events))
         self.caravans.append(name)
         self._fold.states[name] = CaravanState()
         self._state_marks[name] = []
@@ -296,19 +302,51 @@ class ModelBuilder:
     def truncate(self, count: int) -> None:
         """Forget every event after the first ``count`` (a live session's future, discarded).
 
-        Cheap when only ``end`` events go (acting once a run is over reopens its close);
-        otherwise the kept events are read again from the start.
+        Undone piece by piece, not read again from the start: what each piece holds
+        carries the index of the event it came from (riders close in order, a state
+        snapshot, a promise, a chosen moment...), and the few events storms and
+        outages come from are read again. The model is then the one
+        :func:`build_model` draws from the first ``count`` events.
         """
-        gone = self.events[count:]
-        if not gone:
+        count = max(0, count)
+        if count >= len(self.events):
             return
-        if all(e.get("kind") == "end" for e in gone):
-            del self.events[count:]
-            del self._times[count:]
-            return
-        kept = self.events[:count]
-        self._start()
-        self.extend(kept)
+        events = self.events
+        del events[count:]
+        del self._times[count:]
+        # Names first met in the discarded events.
+        while self._named_at and self._named_at[-1] >= count:
+            self._named_at.pop()
+            name = self.caravans.pop()
+            del self._fold.states[name], self._state_marks[name], self._state_values[name]
+        # Riders: those sent since are gone; those that arrived or were lost since ride again.
+        for msg_id, (_send, send_index) in list(self._open_riders.items()):
+            if send_index >= count:
+                del self._open_riders[msg_id]
+        for msg_id, rider in list(self._closed.items()):
+            if rider.fate_index is not None and rider.fate_index >= count:
+                del self._closed[msg_id]
+                if rider.send_index < count:
+                    self._open_riders[msg_id] = (events[rider.send_index], rider.send_index)
+        # Each caravan's state: its last snapshot before the cut (or where it started).
+        for name, marks in self._state_marks.items():
+            keep = bisect.bisect_left(marks, count)
+            del marks[keep:]
+            values = self._state_values[name]
+            del values[keep:]
+            self._fold.states[name] = values[-1] if values else CaravanState()
+        del self._violations[bisect.bisect_left(self._violations, count) :]
+        self._lessons.truncate(count)
+        # Storms and outages: their few events read again.
+        storm_events = self._storm_events[: bisect.bisect_left(self._storm_events, count)]
+        outage_events = self._outage_events[: bisect.bisect_left(self._outage_events, count)]
+        self._storm_events, self._outage_events = [], []
+        self._storms, self._storm_open = [], None
+        self._outages, self._down_since = [], {}
+        for index in storm_events:
+            self._read_storm(index, events[index])
+        for index in outage_events:
+            self._read_outage(index, events[index])
 
     def _read(self, index: int, event: dict[str, Any]) -> None:
         t = int(event["t"])
@@ -333,27 +371,34 @@ class ModelBuilder:
                         reason=str(event.get("reason")) if dropped else None,
                         fate_index=index,
                     )
-            case "sandstorm":
-                if self._storm_open is not None:
-                    self._storms.append(Storm(self._storm_open[0], t, self._storm_open[1]))
-                groups = tuple(tuple(str(n) for n in g) for g in event.get("groups") or [])
-                self._storm_open = (t, groups)
-            case "calm":
-                if self._storm_open is not None:
-                    self._storms.append(Storm(self._storm_open[0], t, self._storm_open[1]))
-                    self._storm_open = None
-            case "crash":
-                self._down_since.setdefault(str(event.get("node")), t)
-            case "recover":
-                node = str(event.get("node"))
-                if node in self._down_since:
-                    self._outages.append(Outage(node, self._down_since.pop(node), t))
+            case "sandstorm" | "calm":
+                self._read_storm(index, event)
+            case "crash" | "recover":
+                self._read_outage(index, event)
             case "violation":
                 self._violations.append(index)
         changed = self._fold.apply(event)
         if changed is not None:
             self._state_marks[changed].append(index)
             self._state_values[changed].append(self._fold.states[changed])
+
+    def _read_storm(self, index: int, event: dict[str, Any]) -> None:
+        self._storm_events.append(index)
+        t = int(event["t"])
+        if self._storm_open is not None:
+            self._storms.append(Storm(self._storm_open[0], t, self._storm_open[1]))
+            self._storm_open = None
+        if event.get("kind") == "sandstorm":
+            groups = tuple(tuple(str(n) for n in g) for g in event.get("groups") or [])
+            self._storm_open = (t, groups)
+
+    def _read_outage(self, index: int, event: dict[str, Any]) -> None:
+        self._outage_events.append(index)
+        node = str(event.get("node"))
+        if event.get("kind") == "crash":
+            self._down_since.setdefault(node, int(event["t"]))
+        elif node in self._down_since:
+            self._outages.append(Outage(node, self._down_since.pop(node), int(event["t"])))
 
     def model(self) -> RunModel:
         """The picture of every event read so far."""
@@ -400,6 +445,27 @@ class _Lessons:
         self.order: list[tuple[str, tuple[int, str], Any]] = []
         self.chosen: list[Chosen] = []
         self.notes: list[int] = []
+        # Each accept read: (its index, its key, whether it began its key's phase 2, its rider's
+        # id when added to the first broadcast or None), so truncate can take it back.
+        self.accepts: list[tuple[int, tuple[str, tuple[int, str]], bool, int | None]] = []
+
+    def truncate(self, count: int) -> None:
+        """Forget what events ``count`` and after told (see ``ModelBuilder.truncate``)."""
+        del self.notes[bisect.bisect_left(self.notes, count) :]
+        while self.chosen and self.chosen[-1].index >= count:
+            self.chosen.pop()
+        for key, got in list(self.promises.items()):
+            for src in [src for src, (_rid, index) in got.items() if index >= count]:
+                del got[src]
+            if not got:
+                del self.promises[key]
+        while self.accepts and self.accepts[-1][0] >= count:
+            _index, key, began, added = self.accepts.pop()
+            if added is not None:
+                self.started[key][1].pop()
+            if began:
+                del self.started[key]
+                self.order.pop()
 
     def read(self, index: int, event: dict[str, Any]) -> None:
         kind = event.get("kind")
@@ -436,13 +502,18 @@ class _Lessons:
             proposer = str(event.get("src"))
             started = self.started.get((proposer, key))
             msg_id = event.get("id")
+            began = started is None
             if started is None:
                 self.started[(proposer, key)] = (int(event["t"]), [])
                 self.order.append((proposer, key, ballot))
                 started = self.started[(proposer, key)]
             # The first broadcast of phase 2 (a retry later re-sends; it is not the same ride).
+            added = None
             if started[0] == int(event["t"]) and isinstance(msg_id, int):
                 started[1].append(msg_id)
+                added = msg_id
+            if began or added is not None:
+                self.accepts.append((index, (proposer, key), began, added))
 
     def majorities(self, riders: dict[int, Rider], last: int) -> list[Majority]:
         found: list[Majority] = []
