@@ -48,7 +48,9 @@ across processes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, MutableSequence
 from typing import Any
 
 from ._model import _CODE_MASK, _EV_OFFSET, _KEY_STRIDE, Model, State
@@ -58,6 +60,8 @@ __all__ = ["A_BITS", "Breadth", "owner"]
 A_BITS = 28  # a stored state is a + (f << A_BITS): at most 2**28 distinct low parts
 _A_MASK = (1 << A_BITS) - 1
 _MOVE_CACHE = 1 << 13  # low parts whose moves are kept (the cache starts again when full)
+_PACKED_CACHE = 1 << 14  # the same, for the packed search (its states cost less, so more kept)
+_POS_BITS = 32  # where a state of the packed search sits: level << _POS_BITS | position
 _LABELS = {"deliver": 0, "duplicate": 1, "lose": 2, "drop": 3}  # a delivery's label: 4 mid + this
 CHECK_EVERY = 4096  # transitions between looks at the bound (and the clock)
 INLINE = True  # False: canonicalise through Model.canonical_pair (a profile can then see it)
@@ -106,12 +110,19 @@ class Breadth:
         self._low_cache: dict[int, tuple[Any, dict[int, Any]]] = {}  # low part -> its moves
         self._to: list[int] = [0] * model.n  # per caravan, the labels of the riders to it
         self._known_mids = 0
+        # The packed search (serial, small keys): see ``_expand_packed``.
+        self.packed = not wide and shard is None
+        self._buckets: list[array[int]] = []  # per low part: the riders' numbers seen, sorted
+        self._levels: list[tuple[array[int], array[int]]] = []  # per level: keys, parents
+        self._count = 0
+        self._packed_cache: dict[int, tuple[tuple[Any, ...], dict[int, tuple[Any, ...]]]] = {}
+        self._ints: dict[int, int] = {}  # one object for each rider delta the moves add
 
     # -- storage ------------------------------------------------------------------------
 
     @property
     def states(self) -> int:
-        return len(self.parent)
+        return self._count if self.packed else len(self.parent)
 
     def key(self, state: State) -> int:
         """The stored form of ``state`` (numbering its parts when they are new)."""
@@ -126,6 +137,8 @@ class Breadth:
             if a > _A_MASK:
                 raise OverflowError("more distinct low parts than the search can number")
             self.lows.append(low)
+            if self.packed:
+                self._buckets.append(array("I"))
         f = self.raw_ids.get(raw)
         if f is None:
             f = self.raw_ids[raw] = len(self.raws)
@@ -139,7 +152,20 @@ class Breadth:
         return self.lows[key & _A_MASK] | (self.raws[key >> A_BITS] << self.model._inflight_off)
 
     def path_to(self, key: int) -> list[State]:
-        """The states from the start to stored ``key`` (serial search: parents are keys)."""
+        """The states from the start to stored ``key`` (serial search: parents are keys).
+
+        In the packed search ``key`` is where the state sits: ``level << 32 | position``.
+        """
+        if self.packed:
+            depth, pos = key >> _POS_BITS, key & ((1 << _POS_BITS) - 1)
+            path = []
+            while depth >= 0:
+                keys, parents = self._levels[depth]
+                path.append(self.state(keys[pos]))
+                pos = parents[pos]
+                depth -= 1
+            path.reverse()
+            return path
         path = [self.state(key)]
         before = self.parent[key]
         while before is not None:
@@ -148,16 +174,27 @@ class Breadth:
         path.reverse()
         return path
 
-    def start(self, state: State) -> tuple[list[int], dict[int, int]]:
+    def start(self, state: State) -> tuple[MutableSequence[int], dict[int, int]]:
         """Store the initial state: the first level and its sleep sets."""
         key = self.key(state)
+        if self.packed:
+            self._buckets[key & _A_MASK].append(key >> A_BITS)
+            self._levels.append((array("Q", [key]), array("I", [0])))
+            self._count = 1
+            if self.model.symmetric:
+                self.symmetric_states += self.model.orbit_size(state)
+            return self._levels[0][0], {key: 0}
         self.parent[key] = None
         if self.model.symmetric:
             self.symmetric_states += self.model.orbit_size(state)
-        return [key], {key: 0}
+        level: MutableSequence[int] = [key]
+        return level, {key: 0}
 
     def receive(
-        self, arrivals: list[tuple[State, State, int]], level: list[int], sleeps: dict[int, int]
+        self,
+        arrivals: list[tuple[State, State, int]],
+        level: MutableSequence[int],
+        sleeps: dict[int, int],
     ) -> None:
         """Store the states other processes sent for this one (next state, parent, sleep set)."""
         orbit = self.model.orbit_of_canonical
@@ -186,17 +223,19 @@ class Breadth:
 
     def expand(
         self,
-        level: list[int],
+        level: MutableSequence[int],
         sleeps: dict[int, int],
         limit: int = -1,
         tick: Callable[[int, int], None] | None = None,
-    ) -> tuple[list[int], dict[int, int], int]:
+    ) -> tuple[MutableSequence[int], dict[int, int], int]:
         """Expand ``level``: the next level, its sleep sets, and how many of ``level`` were done.
 
         Stops early at the first broken move (``violation``, ``broken``) or when ``limit``
         states are stored; both, and ``tick(states, transitions)`` (progress, Ctrl-C),
         are looked at every ``CHECK_EVERY`` transitions.
         """
+        if self.packed:
+            return self._expand_packed(level, sleeps, limit, tick)
         model = self.model
         por = self.por
         parent = self.parent
@@ -409,6 +448,240 @@ class Breadth:
             self.pruned = pruned
             self.symmetric_states = symmetric_states
         return next_level, next_sleeps, done
+
+    # -- the packed search ------------------------------------------------------------------
+
+    def _low_id(self, low: int) -> int:
+        """The number of low part ``low`` (numbering it, with an empty bucket, when new)."""
+        a = self.low_ids.get(low)
+        if a is None:
+            a = self.low_ids[low] = len(self.lows)
+            if a > _A_MASK:
+                raise OverflowError("more distinct low parts than the search can number")
+            self.lows.append(low)
+            self._buckets.append(array("I"))
+        return a
+
+    def _packed_move(
+        self, low: int, add: int, join: int, broken: str | None, bit: int, dst: int, ops: bool
+    ) -> tuple[Any, ...]:
+        """One move from a state of low part ``low``, as the packed search takes it.
+
+        (riders added, riders joined, broken, the canonical next low part's number, the
+        renaming's index or -1 when several tie, the tied ones, label, caravan, ghost): the
+        next state's riders are ``(riders | joined) + added`` before renaming, its low part
+        is known (renamed) from the move alone.
+        """
+        model = self.model
+        after = low + add  # the low part and, above it, the riders' change
+        child_low = after & model._low_mask
+        radd = after >> model._inflight_off
+        radd = self._ints.setdefault(radd, radd)
+        rjoin = join >> model._inflight_off
+        rjoin = self._ints.setdefault(rjoin, rjoin)
+        if model.symmetric:
+            info = model._canon_info.get(child_low)
+            if info is None:
+                info = model._sorting_renamings(child_low)
+            renamed_low, ties = info
+        else:
+            renamed_low, ties = child_low, (0,)
+        index = ties[0] if len(ties) == 1 else -1
+        return (radd, rjoin, broken, self._low_id(renamed_low), index, ties, bit, dst, ops)
+
+    def _packed_own(self, low: int) -> tuple[tuple[Any, ...], ...]:
+        return tuple(
+            self._packed_move(low, add, join, broken, 0, -1, False)
+            for add, join, broken, _known in _own_moves(self.model, low)
+        )
+
+    def _packed_deliveries(self, low: int, mid: int) -> tuple[tuple[Any, ...], ...]:
+        return tuple(
+            self._packed_move(low, add, join, broken, bit, dst, ops)
+            for add, join, broken, bit, dst, ops, _known in _deliveries(self.model, low, mid)
+        )
+
+    def _expand_packed(
+        self,
+        level: MutableSequence[int],
+        sleeps: dict[int, int],
+        limit: int,
+        tick: Callable[[int, int], None] | None,
+    ) -> tuple[MutableSequence[int], dict[int, int], int]:
+        """:meth:`expand` for the packed search (serial, states as small keys).
+
+        A state is the key ``a + (f << A_BITS)`` of its (canonical) low part's number
+        ``a`` and its riders' number ``f``; the states seen are kept per low part, as the
+        sorted numbers of their riders in an array of 4-byte integers (``_buckets``), and
+        each level as two arrays, the keys and where each one's parent sits in the level
+        before (``_levels``): a few bytes a state, no object each. A state's moves are
+        kept per low part with the next state's low part already renamed and numbered, so
+        a move is its riders' change, their renaming (only when the renaming is not the
+        identity) and a look-up; the orbit of the next state comes from the same renamings.
+        """
+        model = self.model
+        por = self.por
+        lows, raws, raw_ids = self.lows, self.raws, self.raw_ids
+        buckets = self._buckets
+        off = model._inflight_off
+        decoded = model._decoded
+        mids_of = model.in_flight
+        flight_renames = model._flight_renames
+        renamed_raw = model._renamed_raw
+        renamed_bits = model.renamed_bits
+        nperms = len(model._perms)
+        cache = self._packed_cache
+        depth = len(self._levels) - 1
+        next_keys: array[int] = array("Q")
+        next_parents: array[int] = array("I")
+        self._levels.append((next_keys, next_parents))
+        add_key = next_keys.append
+        add_parent = next_parents.append
+        next_sleeps: dict[int, int] = {}
+        to = self._to
+        count = self._count
+        transitions = self.transitions
+        pruned = self.pruned
+        symmetric_states = self.symmetric_states
+        next_check = transitions + CHECK_EVERY
+        kid_sleeps: list[int] = []
+        done = 0
+        try:
+            for pos, key in enumerate(level):
+                low = lows[key & _A_MASK]
+                raw = raws[key >> A_BITS]
+                entry = cache.get(low)
+                if entry is None:
+                    if len(cache) >= _PACKED_CACHE:
+                        cache.clear()
+                    entry = cache[low] = (self._packed_own(low), {})
+                own, deliveries = entry
+                todo: list[tuple[Any, ...]] | tuple[tuple[Any, ...], ...]
+                if not raw:
+                    todo = own
+                    if por:
+                        kid_sleeps = [0] * len(own)
+                else:
+                    mids = decoded.get(raw)
+                    if mids is None:
+                        mids = mids_of(raw << off)
+                    todo = []
+                    if not por:
+                        for mid in mids:
+                            moves = deliveries.get(mid)
+                            if moves is None:
+                                moves = deliveries[mid] = self._packed_deliveries(low, mid)
+                            todo += moves
+                    else:
+                        if model.riders_numbered != self._known_mids:
+                            self._known_mids = model.riders_numbered
+                            to = self._to = self._riders_to()
+                        sleep = sleeps[key]
+                        found: list[tuple[Any, ...]] = []
+                        ops_mask = 0
+                        for mid in mids:
+                            moves = deliveries.get(mid)
+                            if moves is None:
+                                moves = deliveries[mid] = self._packed_deliveries(low, mid)
+                            for move in moves:
+                                if move[8]:
+                                    ops_mask |= move[6]
+                            found += moves
+                        explored = 0
+                        kid_sleeps = []
+                        for move in found:
+                            bit = move[6]
+                            if sleep & bit:
+                                pruned += 1
+                                continue
+                            keep = sleep | explored  # asleep in the child, if independent
+                            if keep:
+                                dst = move[7]
+                                keep = (keep | to[dst]) ^ to[dst]
+                                if move[8] and keep:
+                                    keep = (keep | ops_mask) ^ ops_mask
+                            explored |= bit
+                            todo.append(move)
+                            kid_sleeps.append(keep)
+                        kid_sleeps.extend([0] * len(own))
+                    todo += own
+                transitions += len(todo)
+                j = -1
+                for radd, rjoin, broken, a, index, ties, _bit, _dst, _ops in todo:
+                    j += 1
+                    kraw = (raw | rjoin) + radd if rjoin else raw + radd
+                    if index == 0:
+                        craw = kraw
+                        orbit = nperms
+                    elif index > 0:
+                        craw = 0
+                        if kraw:
+                            craw = flight_renames[index].get(kraw)
+                            if craw is None:
+                                craw = renamed_raw(kraw, index)
+                        orbit = nperms
+                    elif kraw:  # several renamings give the least low part: the least riders
+                        craw = -1
+                        same = 0
+                        for candidate in ties:
+                            if candidate:
+                                flight = flight_renames[candidate].get(kraw)
+                                if flight is None:
+                                    flight = renamed_raw(kraw, candidate)
+                            else:
+                                flight = kraw
+                            if craw < 0 or flight < craw:
+                                craw, index, same = flight, candidate, 1
+                            elif flight == craw:
+                                same += 1
+                        orbit = nperms // same  # the renamings that fix the state: `same`
+                    else:
+                        craw = 0
+                        index = ties[0]
+                        orbit = nperms // len(ties)
+                    if broken is not None:
+                        self.violation = broken
+                        self.broken = ((depth << _POS_BITS) | pos, lows[a] | (craw << off))
+                        return next_keys, next_sleeps, done
+                    if por:
+                        sleep_j = kid_sleeps[j]
+                        if index > 0 and sleep_j:  # renamed with the state
+                            sleep_j = renamed_bits(sleep_j, index, 4)
+                    f = raw_ids.get(craw)
+                    if f is None:
+                        f = raw_ids[craw] = len(raws)
+                        raws.append(craw)
+                        buckets[a].append(f)  # the greatest number yet: the bucket stays sorted
+                    else:
+                        bucket = buckets[a]
+                        at = bisect_left(bucket, f)
+                        if at < len(bucket) and bucket[at] == f:
+                            if por:
+                                child = a | (f << A_BITS)
+                                if child in next_sleeps:
+                                    next_sleeps[child] &= sleep_j
+                            continue
+                        bucket.insert(at, f)
+                    child = a | (f << A_BITS)
+                    add_key(child)
+                    add_parent(pos)
+                    count += 1
+                    symmetric_states += orbit
+                    if por:
+                        next_sleeps[child] = sleep_j
+                done += 1
+                if transitions >= next_check:
+                    next_check = transitions + CHECK_EVERY
+                    if tick is not None:
+                        tick(count, transitions)
+                    if count >= limit > 0:
+                        break
+        finally:
+            self._count = count
+            self.transitions = transitions
+            self.pruned = pruned
+            self.symmetric_states = symmetric_states
+        return next_keys, next_sleeps, done
 
 
 def _deliveries(

@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import pickle
 import time
+from collections.abc import MutableSequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -235,7 +236,7 @@ def _worker(
     model = Model(options, numbering=number)
     conn.send(("ready",))
     engine = Breadth(model, por=por, shard=(me, of))
-    level: list[int] = []
+    level: MutableSequence[int] = []
     sleeps: dict[int, int] = {}
     while True:
         message = conn.recv()
