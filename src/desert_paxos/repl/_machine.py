@@ -18,21 +18,21 @@ known future is kept when travelling back, so ``/back`` then ``/step`` shows
 the same events again; a new act of the desert starts a new machine (see the
 session), which is how the old future is discarded.
 
-Recording costs little, in time and in memory. The simulator writes the lines
-itself through its fast trace path (a :class:`~desert_paxos.sim.SimTraceWriter`
-whose ``write`` appends to the record: no event dictionary is built and no
-JSON encoder runs for the common kinds), into a :class:`TraceLines` that keeps
-them as a few large UTF-8 blocks; the per-position integers live in arrays,
-and when each rider set out is read from them (every rider named in a step set
-out at that step's tick). A replayed step is told to nobody (the simulator
-then builds no line at all) and its trace seq is set from the record; with
-``verify`` on, the replayed lines are written and compared with the record.
+Recording costs little, in time and in memory. The simulator tells its
+commonest events straight into the record as their fields (``_record_into``:
+no event dictionary, no JSON, not even a line: :class:`TraceLines` packs them
+as numbers and makes the lines when they are read); the other events reach a
+:class:`~desert_paxos.sim.SimTraceWriter` that writes their lines into the same
+record. The per-position integers live in lists, and when each rider set out
+is read from them (every rider named in a step set out at that step's tick).
+A replayed step is told to nobody (the simulator then builds no line at all)
+and its trace seq is set from the record; with ``verify`` on, the replayed
+lines are written and compared with the record.
 """
 
 from __future__ import annotations
 
 import json
-from array import array
 from bisect import bisect_right, insort
 from collections.abc import Callable, Sequence
 from typing import IO, Any, cast, overload
@@ -65,15 +65,16 @@ class TimeMachine:
         self.scenario = scenario
         self.lines = TraceLines()  # trace line of event seq i+1, up to the frontier
         self.sent_at = SentTimes(self)  # when rider id i+1 set out
-        self.seq_after = array("q")  # per position: trace seq of the last event told
-        self.t_after = array("q")  # per position: the simulator's clock
-        self.last_event_t = array("q")  # per position: tick of the last real event (-1: none)
-        self.ids_after = array("q")  # per position: riders named so far
+        self.seq_after: list[int] = []  # per position: trace seq of the last event told
+        self.t_after: list[int] = []  # per position: the simulator's clock
+        self.last_event_t: list[int] = []  # per position: tick of the last real event (-1: none)
+        self.ids_after: list[int] = []  # per position: riders named so far
         self.snapshots: dict[int, SimSnapshot] = {}
         self._snapshot_positions: list[int] = []
         self.position = 0
-        self._writer = _writer_into(self.lines.append)  # writes each line into the record
+        self._writer = _writer_into(self.lines.append)  # writes other lines into the record
         self.sim = Simulation(scenario, observers=[self._writer])
+        self._recording = _record_into(self.sim, self.lines)
         self.header: dict[str, Any] = header_event(
             scenario, self.sim.seed, self.sim.until, self.sim.config
         )
@@ -146,6 +147,7 @@ class TimeMachine:
                 raise ReplayMismatch(f"the script already run differs at position {p}")
             fork.snapshots[p] = patched
         fork._writer = _writer_into(fork.lines.append)
+        fork._recording = None
         nearest = fork._snapshot_positions[-1]
         fork.sim = restore(fork.snapshots[nearest], scenario, [])
         fork.position = nearest
@@ -155,6 +157,7 @@ class TimeMachine:
         finally:
             del fork.verify  # back to the class default
         fork.sim.observers = [fork._writer]
+        fork._recording = _record_into(fork.sim, fork.lines)
         return fork
 
     # -- where we are ---------------------------------------------------------
@@ -195,10 +198,15 @@ class TimeMachine:
         position = self.position
         if position < len(self.seq_after) - 1:  # the known future: replay it, told to nobody
             sim.observers = self._replay_observers(position)
+            recording = self._recording if sim.observers else None
+            if recording is not None:  # a verified replay is told to the checking writer
+                del sim._tell
             try:
                 sim.step()
             finally:
                 sim.observers = [self._writer]
+                if recording is not None:
+                    sim._tell = recording  # type: ignore[method-assign]
             self.position = position = position + 1
             sim.event_seq = self.seq_after[position]
             if position % SNAPSHOT_EVERY == 0 and position not in self.snapshots:
@@ -249,6 +257,7 @@ class TimeMachine:
         nearest = self._snapshot_positions[index]
         if reload or position < self.position or nearest > self.position:
             self.sim = restore(self.snapshots[nearest], self.scenario, [self._writer])
+            self._recording = _record_into(self.sim, self.lines)
             self.position = nearest
         while self.position < position:
             self.step()
@@ -338,6 +347,28 @@ class _Into:
 def _writer_into(write: Callable[[str], object]) -> SimTraceWriter:
     """The simulator's fast trace writer, writing each line (with its newline) to ``write``."""
     return SimTraceWriter(cast(IO[str], _Into(write)))
+
+
+def _record_into(sim: Simulation, lines: TraceLines) -> Callable[..., None] | None:
+    """Have ``sim`` tell its commonest events straight into ``lines``, as their fields.
+
+    ``Simulation._tell`` would hand them to the trace writer, which formats a line
+    at once; here the fields wait in the record's tail (and become numbers when
+    it is sealed, lines when read: see ``TraceLines``). The other events still
+    reach the writer as dictionaries, and its lines go to the same tail, in
+    order. An engine without the fast trace path tells every event as a dictionary
+    (nothing is installed: None); otherwise the ``_tell`` installed is returned.
+    """
+    if not sim.engine.fast_trace:
+        return None
+    add = lines.append
+
+    def tell(kind: int, *fields: Any) -> None:
+        sim.event_seq = seq = sim.event_seq + 1
+        add((kind, seq, sim.now, fields))
+
+    sim._tell = tell  # type: ignore[method-assign]
+    return tell
 
 
 class SentTimes(Sequence[int]):
