@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..repl import Session
-from ..viewer._html import EVENT_COLUMNS, event_columns, model_data
+from ..viewer._html import EVENT_COLUMNS, RowCache, event_columns, model_data
 from ..viewer._model import ModelBuilder
 
 __all__ = ["LiveFeed", "common_prefix"]
@@ -62,6 +62,7 @@ class LiveFeed:
         self._columns: dict[str, list[Any]] = {name: [] for name in EVENT_COLUMNS}
         self._model: dict[str, Any] = {}
         self._raw: dict[str, Any] | None = None  # model_data of the events read, before _live
+        self._rows = RowCache()  # its rows, made once each
         self.version = 0  # counts resets: a page holding another version needs the whole data
 
     # -- reading the session ------------------------------------------------------------
@@ -99,7 +100,7 @@ class LiveFeed:
         for name, values in new_columns.items():
             self._columns[name].extend(values)
         if changed or fresh or self._raw is None:  # else only the clock moved: no re-reading
-            self._raw = model_data(builder.model(), live=True)
+            self._raw = model_data(builder.model(), live=True, cache=self._rows)
         model = self._live(session, self._raw)
         delta = self._delta(model) if not reset else {"set": model, "tails": {}, "lanes": None}
         if not reset and not fresh and kept == len(self._lines) and not delta:
@@ -123,6 +124,7 @@ class LiveFeed:
         self._columns = {name: [] for name in EVENT_COLUMNS}
         self._model = {}
         self._raw = None
+        self._rows = RowCache()
 
     def _live(self, session: Session, raw: dict[str, Any]) -> dict[str, Any]:
         """The viewer's data as the live page draws it: its time runs to the session's clock."""

@@ -16,6 +16,7 @@ network request, so the page works from disk and leaks nothing.
 
 from __future__ import annotations
 
+import bisect
 import html
 import json
 import re
@@ -29,9 +30,25 @@ from ..narrate._journey import journey_level, journey_protocol_voice, journey_st
 from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..trace import incomplete_note, summarize_trace
 from ._journey import history_view_html, log_view_html
-from ._model import LANE_MARKS, CaravanState, RunModel, build_model, promise_text, vote_text
+from ._model import (
+    LANE_MARKS,
+    CaravanState,
+    Rider,
+    RunModel,
+    build_model,
+    promise_text,
+    vote_text,
+)
 
-__all__ = ["EVENT_COLUMNS", "event_columns", "model_data", "page_data", "render_html", "write_html"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "RowCache",
+    "event_columns",
+    "model_data",
+    "page_data",
+    "render_html",
+    "write_html",
+]
 
 _FATES = {"delivered": 0, "dropped": 1, "riding": 2}
 
@@ -81,34 +98,142 @@ def event_columns(events: list[dict[str, Any]], *, journey: bool = False) -> dic
     }
 
 
-def model_data(model: RunModel, *, live: bool = False) -> dict[str, Any]:
+def _rider_row(r: Rider, lane: dict[str, int]) -> list[Any]:
+    return [
+        r.id,
+        lane[r.src],
+        lane[r.dst],
+        r.type,
+        r.sent_at,
+        r.end_at,
+        _FATES[r.fate],
+        r.reason or "",
+        -1 if r.copy_of is None else r.copy_of,
+        r.send_index,
+        -1 if r.fate_index is None else r.fate_index,
+    ]
+
+
+def _mark_rows(
+    events: list[dict[str, Any]], start: int, lane: dict[str, int]
+) -> tuple[list[list[Any]], list[int]]:
+    """The lane marks and the note marks of ``events[start:]``."""
+    marks = [
+        [index, lane[str(e["node"])], str(e["kind"])]
+        for index, e in enumerate(events[start:], start)
+        if e.get("kind") in LANE_MARKS and e.get("node") in lane
+    ]
+    notes = [
+        i for i, e in enumerate(events[start:], start) if e.get("kind") == "note" and e.get("text")
+    ]
+    return marks, notes
+
+
+class RowCache:
+    """:func:`model_data`'s long lists for a run that grows or is cut (a live session's).
+
+    Rows are made once: a rider's row is kept while the model holds the same
+    :class:`Rider` object, a state row while its lane holds the same snapshot at
+    the same place, and the marks of events while those events are the same
+    objects; only the rows of what is new are made. The lists are those
+    :func:`model_data` makes without the cache, row for row.
+    """
+
+    def __init__(self) -> None:
+        self._reset([])
+
+    def _reset(self, caravans: list[str]) -> None:
+        self._caravans = list(caravans)
+        self._events: list[dict[str, Any]] = []  # the events the marks were read from
+        self._marks: list[list[Any]] = []
+        self._notes: list[int] = []
+        self._riders: dict[int, tuple[Rider, list[Any]]] = {}
+        self._states: dict[str, tuple[list[int], list[CaravanState], list[list[Any]]]] = {}
+
+    def rows(self, model: RunModel, lane: dict[str, int]) -> dict[str, Any]:
+        if model.caravans != self._caravans:
+            self._reset(model.caravans)  # lanes renumbered: every row again
+        events, seen = model.events, self._events
+        shared = _same_prefix(seen, events)
+        if shared < len(seen):  # a cut: the rows of what went are dropped
+            del self._marks[bisect.bisect_left(self._marks, [shared]) :]
+            del self._notes[bisect.bisect_left(self._notes, shared) :]
+            self._riders = {
+                key: kept for key, kept in self._riders.items() if kept[0].send_index < shared
+            }
+        marks, notes = _mark_rows(events, shared, lane)
+        self._marks.extend(marks)
+        self._notes.extend(notes)
+        self._events = list(events)
+        riders = []
+        cached = self._riders
+        for r in model.riders:
+            found = cached.get(r.id)
+            if found is None or found[0] is not r:
+                found = cached[r.id] = (r, _rider_row(r, lane))
+            riders.append(found[1])
+        states = []
+        for name in model.caravans:
+            marks_of, values = model.state_marks[name], model.state_values[name]
+            old_marks, old_values, old_rows = self._states.get(name, ([], [], []))
+            keep = _same_prefix(old_values, values)
+            while keep and old_marks[keep - 1] != marks_of[keep - 1]:
+                keep -= 1
+            rows = old_rows[:keep] + [
+                _state_row(index, state)
+                for index, state in zip(marks_of[keep:], values[keep:], strict=True)
+            ]
+            self._states[name] = (list(marks_of), list(values), rows)
+            states.append(rows)
+        return {
+            "riders": riders,
+            "marks": list(self._marks),
+            "states": states,
+            "noteMarks": list(self._notes),
+        }
+
+
+def _same_prefix(old: list[Any], new: list[Any]) -> int:
+    """How many leading items ``old`` and ``new`` share, compared by identity."""
+    n = min(len(old), len(new))
+    if n and old[n - 1] is new[n - 1]:
+        # The lists only ever lose a tail and gain new objects: the last shared one vouches for
+        # the rest (checked from the start when it does not).
+        return n
+    i = 0
+    while i < n and old[i] is new[i]:
+        i += 1
+    return i
+
+
+def model_data(
+    model: RunModel, *, live: bool = False, cache: RowCache | None = None
+) -> dict[str, Any]:
     """Everything else the page needs, read from the model of the run.
 
-    ``live``: a session under way (``desert-paxos serve``), never told as cut short.
+    ``live``: a session under way (``desert-paxos serve``), never told as cut short;
+    ``cache``: the rows of an earlier look at the same growing run, reused (see :class:`RowCache`).
     """
     header, events = model.header, model.events
     lane = {name: i for i, name in enumerate(model.caravans)}
-    riders = [
-        [
-            r.id,
-            lane[r.src],
-            lane[r.dst],
-            r.type,
-            r.sent_at,
-            r.end_at,
-            _FATES[r.fate],
-            r.reason or "",
-            -1 if r.copy_of is None else r.copy_of,
-            r.send_index,
-            -1 if r.fate_index is None else r.fate_index,
-        ]
-        for r in model.riders
-    ]
-    marks = [
-        [index, lane[str(e["node"])], str(e["kind"])]
-        for index, e in enumerate(events)
-        if e.get("kind") in LANE_MARKS and e.get("node") in lane
-    ]
+    if cache is not None:
+        rows = cache.rows(model, lane)
+    else:
+        marks, notes = _mark_rows(events, 0, lane)
+        rows = {
+            "riders": [_rider_row(r, lane) for r in model.riders],
+            "marks": marks,
+            "noteMarks": notes,
+            "states": [
+                [
+                    _state_row(index, state)
+                    for index, state in zip(
+                        model.state_marks[name], model.state_values[name], strict=True
+                    )
+                ]
+                for name in model.caravans
+            ],
+        }
     drawn_until = max([model.end_time, *(r.end_at for r in model.riders)])
     given_quorums = header.get("quorums")
     quorums: dict[str, Any] = given_quorums if isinstance(given_quorums, dict) else {}
@@ -121,22 +246,14 @@ def model_data(model: RunModel, *, live: bool = False) -> dict[str, Any]:
         "caravans": model.caravans,
         "end": model.end_time,
         "drawnUntil": drawn_until,
-        "riders": riders,
+        "riders": rows["riders"],
         "storms": [
             [s.start, s.end, [[lane[n] for n in g if n in lane] for g in s.groups], int(s.raging)]
             for s in model.storms
         ],
         "outages": [[lane[o.caravan], o.start, o.end] for o in model.outages],
-        "marks": marks,
-        "states": [
-            [
-                _state_row(index, state)
-                for index, state in zip(
-                    model.state_marks[name], model.state_values[name], strict=True
-                )
-            ]
-            for name in model.caravans
-        ],
+        "marks": rows["marks"],
+        "states": rows["states"],
         "violations": model.violations,
         "incomplete": None if live else _incomplete(events),
         "majorities": [
@@ -160,7 +277,7 @@ def model_data(model: RunModel, *, live: bool = False) -> dict[str, Any]:
         "notes": model.notes,
         # Every note with words is drawn across the diagram: the teacher's, and the ones on a
         # caravan (an explorer counterexample's mark where a variant departs from real Paxos).
-        "noteMarks": [i for i, e in enumerate(events) if e.get("kind") == "note" and e.get("text")],
+        "noteMarks": rows["noteMarks"],
         "quorumSizes": _quorum_sizes(quorums, len(model.caravans)),
         "glossary": [[w.story, w.paxos, w.means] for w in GLOSSARY.values()],
         "riderWords": dict(RIDER_WORDS),  # what each rider carries, as the story voice says it

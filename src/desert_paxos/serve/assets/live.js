@@ -3,9 +3,10 @@
 // WebSocket carries everything: {"op": "run", "line": "/crash Itri"} out; "data" (the viewer's
 // data for the known history, by deltas), "at" (where the session stands: cursor, clock,
 // status), "say" (narration lines) in. The desert is drawn by the viewer's own script
-// (viewer.js, mountDesertViewer), mounted again into fresh elements whenever the data changed,
-// with the view carried over; a move inside the known history only moves its cursor. Dragging
-// the slider previews the desert at once from the data the page holds; letting go is /goto.
+// (viewer.js, mountDesertViewer), mounted once per version of the data (a new scenario or seed
+// starts one) and told of every change after that through its update(D), which redraws only what
+// changed; a move inside the known history only moves its cursor. Dragging the slider previews
+// the desert at once from the data the page holds; letting go is /goto.
 // Every text from the server is set with textContent, never parsed as HTML.
 (() => {
   "use strict";
@@ -17,7 +18,7 @@
   const pristine = root.innerHTML;
   const follower = location.pathname.startsWith("/follow/");
   const query = () => new URLSearchParams(location.search); // the room and key, once told
-  let ws = null, D = null, version = -1, viewer = null, abort = null, at = null;
+  let ws = null, D = null, version = -1, viewer = null, abort = null, at = null, mounted = -1;
   let drives = false, room = null, retries = 0, gone = false, dirty = false, dragging = false;
 
   // ---- the socket -----------------------------------------------------------------------
@@ -41,7 +42,9 @@
     return false;
   }
   const run = (line, typed) => send({ op: "run", line, typed: !!typed });
-  window.desertLive = { run, send, get at() { return at; }, get data() { return D; }, get viewer() { return viewer; } };
+  // remount(): draw from nothing at the next frame (tests compare it with the updates' drawing).
+  const remount = () => { mounted = -1; dirty = true; schedule(); };
+  window.desertLive = { run, send, remount, get at() { return at; }, get data() { return D; }, get viewer() { return viewer; } };
 
   function receive(m) {
     switch (m.type) {
@@ -95,8 +98,15 @@
   }
   function draw() {
     if (!D) return;
-    if (dirty || !viewer) {
+    const now = at && at.version === version;
+    if (now) showAt(); // first: the bar and a notice may move the viewer's edges, which it reads
+    if (viewer && dirty && mounted === version) {
       dirty = false;
+      // A copy: the viewer reshapes some of its lists, and the page keeps merging into D.
+      viewer.update(Object.assign({}, D));
+    } else if (dirty || !viewer) {
+      dirty = false;
+      mounted = version;
       const keep = viewer ? viewer.keep() : null;
       if (abort) abort.abort();
       abort = new AbortController();
@@ -106,10 +116,8 @@
       window.desertViewer = viewer;
       hookViewer();
     }
-    if (at && at.version === version) {
-      if (!dragging) viewer.show(at.cursor, at.t);
-      showAt();
-    }
+    if (now && !dragging) viewer.show(at.cursor, at.t);
+    viewer.flush(); // drawn in this frame
   }
   let shown = null;
   function showAt() {

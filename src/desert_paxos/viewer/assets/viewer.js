@@ -11,10 +11,12 @@
 // important first, measures each with a canvas and moves or hides it rather than let it overlap.
 // Words: the glossary's (banner = ballot, vote = accepted proposal, majority = quorum, ...).
 // One function draws a run into the page's viewer elements: a page made by `export --html` mounts
-// its own JSON at load; the live page of `desert-paxos serve` mounts each new state of its session
-// into fresh elements, with `opts`: `signal` (an AbortSignal ending the document's listeners),
+// its own JSON at load; the live page of `desert-paxos serve` mounts its session's data once and
+// hands each new state of it to the mount's `update(D)` (new events, a forked future cut): the
+// derived lists are built again and only what changed is drawn again, the same drawing a fresh
+// mount of that data makes. `opts`: `signal` (an AbortSignal ending the document's listeners),
 // `onTime(t)` (the user moved the time: the session travels, not the page), `keep` (the view to
-// carry over from the previous mount: zoom, scroll, filters, selection).
+// carry over from a previous mount: zoom, scroll, filters, selection).
 function mountDesertViewer(D, opts) {
   "use strict";
   opts = opts || {};
@@ -58,35 +60,53 @@ function mountDesertViewer(D, opts) {
   })();
   const andList = (xs) => (xs.length < 2 ? xs.join("") : xs.slice(0, -1).join(", ") + " and " + xs[xs.length - 1]);
 
-  const names = D.caravans;
-  const times = D.times;
-  const riders = D.riders.map((a) => ({
-    id: a[0], s: a[1], d: a[2], ty: a[3], t0: a[4], t1: a[5], fate: a[6], reason: a[7],
-    copy: a[8], si: a[9], fi: a[10],
-  }));
-  const riderById = new Map(riders.map((r) => [r.id, r]));
-
-  // The lessons: majorities (phase-1 quorums), chosen moments, teacher's notes.
-  const majorities = D.majorities.map((a) => ({
-    index: a[0], until: a[1], proposer: a[2], ballot: a[3], members: a[4], riders: a[5], chosen: a[6], overlap: a[7],
-  }));
-  const chosenList = D.chosen.map((a) => ({ index: a[0], value: a[1], ballot: a[2], by: a[3] }));
-  const quorumRole = new Map(); // promise rider id -> "q1" (formed a majority) or "warn" (in both majorities)
-  for (const m of majorities) {
-    m.riders.forEach((id) => {
-      const r = riderById.get(id);
-      if (r && quorumRole.get(id) !== "warn") quorumRole.set(id, m.overlap.includes(r.s) ? "warn" : "q1");
+  const names = D.caravans; // the caravans stay for the life of a mount (update keeps them)
+  // What the page looks up, derived from D: computed at mount and again by update(D) when a live
+  // session's data grew or was cut (a fork), so both draw from the same lists.
+  const LINGER = 60; // ticks a lost rider's cross may stay on the map
+  let times, riders, riderById, majorities, chosenList, quorumRole, majorityAt, teacherNotes, headlineAt, noteAt;
+  let BUCKET, buckets, copiesOf, markTimes, outagesOf;
+  function derive() {
+    times = D.times;
+    riders = D.riders.map((a) => ({
+      id: a[0], s: a[1], d: a[2], ty: a[3], t0: a[4], t1: a[5], fate: a[6], reason: a[7],
+      copy: a[8], si: a[9], fi: a[10],
+    }));
+    riderById = new Map(riders.map((r) => [r.id, r]));
+    // The lessons: majorities (phase-1 quorums), chosen moments, teacher's notes.
+    majorities = D.majorities.map((a) => ({
+      index: a[0], until: a[1], proposer: a[2], ballot: a[3], members: a[4], riders: a[5], chosen: a[6], overlap: a[7],
+    }));
+    chosenList = D.chosen.map((a) => ({ index: a[0], value: a[1], ballot: a[2], by: a[3] }));
+    quorumRole = new Map(); // promise rider id -> "q1" (formed a majority) or "warn" (in both majorities)
+    for (const m of majorities) {
+      m.riders.forEach((id) => {
+        const r = riderById.get(id);
+        if (r && quorumRole.get(id) !== "warn") quorumRole.set(id, m.overlap.includes(r.s) ? "warn" : "q1");
+      });
+    }
+    majorityAt = new Map(majorities.map((m, i) => [m.index, i]));
+    teacherNotes = new Set(D.notes);
+    // The headline is a story event (never a timer or a logbook line); a teacher's note has its own line.
+    headlineAt = new Int32Array(times.length); noteAt = new Int32Array(times.length);
+    for (let k = 0, h = -1, n = -1; k < times.length; k++) {
+      if (teacherNotes.has(k)) n = k;
+      else if (D.levels[k] <= 1 || D.kinds[k] === "chosen") h = k;
+      headlineAt[k] = h; noteAt[k] = n;
+    }
+    // Riders by time bucket, so "who rides between tA and tB" never scans them all.
+    BUCKET = Math.max(1, Math.ceil((D.drawnUntil + 1) / 2048));
+    buckets = [];
+    riders.forEach((r, i) => {
+      for (let b = Math.floor(r.t0 / BUCKET); b <= Math.floor((r.t1 + LINGER) / BUCKET); b++) (buckets[b] || (buckets[b] = [])).push(i);
     });
+    copiesOf = new Map();
+    for (const r of riders) if (r.copy >= 0) copiesOf.set(r.copy, r.id);
+    D.storms = D.storms.map((s) => (Array.isArray(s) ? { start: s[0], end: s[1], groups: s[2], raging: !!s[3] } : s));
+    markTimes = D.marks.map((mk) => times[mk[0]]);
+    outagesOf = names.map((_, i) => D.outages.filter((o) => o[0] === i));
   }
-  const majorityAt = new Map(majorities.map((m, i) => [m.index, i]));
-  const teacherNotes = new Set(D.notes);
-  // The headline is a story event (never a timer or a logbook line); a teacher's note has its own line.
-  const headlineAt = new Int32Array(times.length), noteAt = new Int32Array(times.length);
-  for (let k = 0, h = -1, n = -1; k < times.length; k++) {
-    if (teacherNotes.has(k)) n = k;
-    else if (D.levels[k] <= 1 || D.kinds[k] === "chosen") h = k;
-    headlineAt[k] = h; noteAt[k] = n;
-  }
+  derive();
   function majorityNow(cursor) { // the latest majority whose moment is on screen
     let found = null;
     for (const m of majorities) { if (m.index > cursor) break; if (cursor <= m.until) found = m; }
@@ -107,21 +127,11 @@ function mountDesertViewer(D, opts) {
     return text;
   }
 
-  // Riders by time bucket, so "who rides between tA and tB" never scans them all.
-  const LINGER = 60; // ticks a lost rider's cross may stay on the map
-  const BUCKET = Math.max(1, Math.ceil((D.drawnUntil + 1) / 2048));
-  const buckets = [];
-  riders.forEach((r, i) => {
-    for (let b = Math.floor(r.t0 / BUCKET); b <= Math.floor((r.t1 + LINGER) / BUCKET); b++) (buckets[b] || (buckets[b] = [])).push(i);
-  });
   function ridersBetween(tA, tB) { // riders whose [t0, t1 + LINGER] meets [tA, tB], in sending order
     const seen = new Set();
     for (let b = Math.max(0, Math.floor(tA / BUCKET)); b <= Math.floor(tB / BUCKET); b++) for (const i of buckets[b] || []) seen.add(i);
     return Array.from(seen).sort((a, b) => a - b).map((i) => riders[i]);
   }
-  const copiesOf = new Map();
-  for (const r of riders) if (r.copy >= 0) copiesOf.set(r.copy, r.id);
-
   // ---- the view's state -----------------------------------------------------
   const view = {
     t: 0, cursor: -1, playing: false, speed: 1, scale: 4,
@@ -147,7 +157,6 @@ function mountDesertViewer(D, opts) {
     for (const s of D.storms) if (s.start <= t && (t < s.end || (t === s.end && s.raging))) return s;
     return null;
   }
-  D.storms = D.storms.map((s) => ({ start: s[0], end: s[1], groups: s[2], raging: !!s[3] }));
   function passes(r) {
     if (!view.showType.has(TYPES.includes(r.ty) ? r.ty : "other")) return false;
     if (r.s === r.d && !view.showSelf) return false;
@@ -155,26 +164,31 @@ function mountDesertViewer(D, opts) {
   }
 
   // ---- header, controls, filters ----------------------------------------------
-  $("title").textContent = "Desert Paxos — " + D.scenario + " · seed " + D.seed + " · " + D.variant +
-    (D.quorums[0] ? " · quorums " + D.quorums[0] + "/" + D.quorums[1] : "");
-  $("description").textContent = D.description;
   const slider = $("slider");
-  slider.max = String(D.end);
-  if (D.violations.length) {
-    const v = D.events[D.violations[0]];
+  function drawHead() { // the title, the slider's end and the banners: at mount and at each update
+    const title = "Desert Paxos — " + D.scenario + " · seed " + D.seed + " · " + D.variant +
+      (D.quorums[0] ? " · quorums " + D.quorums[0] + "/" + D.quorums[1] : "");
+    if ($("title").textContent !== title) $("title").textContent = title;
+    if ($("description").textContent !== D.description) $("description").textContent = D.description;
+    slider.max = String(D.end);
     const banner = $("violation-banner");
-    banner.hidden = false;
-    banner.textContent = "⚠ SAFETY VIOLATED at t=" + v.t + ": " + (v.invariant || "?") + " — " + (v.message || "") + " (click to go there)";
-    banner.addEventListener("click", () => {
-      stop(); selectEvent(D.violations[0]);
-      if (opts.onTime) opts.onTime(times[D.violations[0]]); else setCursor(D.violations[0], true);
-    });
+    if (D.violations.length) {
+      const v = D.events[D.violations[0]];
+      banner.hidden = false;
+      banner.textContent = "⚠ SAFETY VIOLATED at t=" + v.t + ": " + (v.invariant || "?") + " — " + (v.message || "") + " (click to go there)";
+    } else if (!banner.hidden) { banner.hidden = true; banner.textContent = ""; }
+    const cut = $("incomplete-banner");
+    if (D.incomplete) { // a trace without its end event: say so, with what it holds
+      cut.hidden = false;
+      cut.textContent = "⚠ " + D.incomplete;
+    } else if (!cut.hidden) { cut.hidden = true; cut.textContent = ""; }
   }
-  if (D.incomplete) { // a trace without its end event: say so, with what it holds
-    const banner = $("incomplete-banner");
-    banner.hidden = false;
-    banner.textContent = "⚠ " + D.incomplete;
-  }
+  drawHead();
+  $("violation-banner").addEventListener("click", () => {
+    if (!D.violations.length) return;
+    stop(); selectEvent(D.violations[0]);
+    if (opts.onTime) opts.onTime(times[D.violations[0]]); else setCursor(D.violations[0], true);
+  });
   const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
   const speedSel = $("speed");
   const wanted = Math.max(1, D.end / 20); // the whole run in about twenty seconds
@@ -322,7 +336,7 @@ function mountDesertViewer(D, opts) {
   // at the time's y plus a baseline offset; placement tries each anchor at a few heights, most
   // important labels first, and hides a label only when every candidate would overlap.
   const SHIFTS = [0, 12, -12, 24, -24];
-  let placed = new Map(); // key -> { x, y, anchor, text, w }
+  let placed = new Map(); // key -> { x, y, anchor, text, w, box }
   function labelSources() {
     const out = [], x0 = GUTTER, x1 = width - RIGHT + 20;
     const add = (key, prio, t, text, size, bold, anchors, base, shifts) =>
@@ -379,29 +393,134 @@ function mountDesertViewer(D, opts) {
     }
     return out;
   }
-  function placeLabels() {
-    const x0 = GUTTER, xMax = width - 2, ROW = 24, grid = new Map();
-    const hits = (b) => {
-      for (let row = Math.floor(b[1] / ROW); row <= Math.floor(b[3] / ROW); row++) {
-        for (const o of grid.get(row) || []) if (b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) return true;
+  // A live session's update places the labels again without starting over: only the sources
+  // that came, went or changed are decided again, and then only the later ones (in the order of
+  // importance) whose candidate places meet a place that changed hands, and so on; every other
+  // label keeps its place. Each decision looks only at the labels before it in that order, as the
+  // whole pass does, so the outcome is the whole pass's, label for label.
+  const ROW = 24;
+  const before = (a, b) => b.prio - a.prio || a.t - b.t || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const meets = (b, o) => b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3];
+  let grid = new Map(); // row -> the boxes of placed labels: [box, source]
+  let sourceOf = new Map(); // key -> the source as last placed
+  let sourceRows = new Map(); // row -> the sources whose candidate places reach it
+  function candidates(l) { // the places a label may take, in the order tried: {x, y, anchor, box}
+    if (l.cands) return l.cands;
+    const w = measure(l.text, l.size, l.bold), asc = l.size * 0.8, desc = l.size * 0.25, out = [];
+    for (const dy of l.shifts) {
+      for (const [x, anchor] of l.anchors) {
+        const y = yOf(l.t) + l.base + dy;
+        const left = anchor === "end" ? x - w : x;
+        const box = l.band ? [l.band[0], y - 13, l.band[1], y + 5] : [left - 1, y - asc - 1, left + w + 1, y + desc + 1];
+        if (box[0] < GUTTER || box[2] > width - 2) continue;
+        out.push({ x, y, anchor, box });
       }
-      return false;
-    };
-    const keep = (b) => { for (let row = Math.floor(b[1] / ROW); row <= Math.floor(b[3] / ROW); row++) (grid.get(row) || grid.set(row, []).get(row)).push(b); };
-    const sources = labelSources().sort((a, b) => b.prio - a.prio || a.t - b.t || (a.key < b.key ? -1 : 1));
-    placed = new Map();
+    }
+    l.w = w; l.cands = out;
+    return out;
+  }
+  const rowsOf = (b) => { const r = []; for (let row = Math.floor(b[1] / ROW); row <= Math.floor(b[3] / ROW); row++) r.push(row); return r; };
+  function keepBox(box, l) { for (const row of rowsOf(box)) (grid.get(row) || grid.set(row, []).get(row)).push([box, l]); }
+  function dropBox(box) {
+    for (const row of rowsOf(box)) {
+      const list = grid.get(row), i = list.findIndex((o) => o[0] === box);
+      list.splice(i, 1);
+    }
+  }
+  function decide(l, all) { // the first place free of the labels before it (`all`: every box is)
+    for (const c of candidates(l)) {
+      let free = true;
+      search: for (const row of rowsOf(c.box)) {
+        for (const o of grid.get(row) || []) if (meets(c.box, o[0]) && (all || before(o[1], l) < 0)) { free = false; break search; }
+      }
+      if (free) return c;
+    }
+    return null;
+  }
+  function placeAt(l, c) {
+    if (!c) return;
+    keepBox(c.box, l);
+    placed.set(l.key, { x: c.x, y: c.y, anchor: c.anchor, text: l.text, w: l.w, box: c.box });
+  }
+  function areaRows(l) { // the rows every candidate place of a label reaches
+    const rows = new Set();
+    for (const c of candidates(l)) for (const row of rowsOf(c.box)) rows.add(row);
+    return rows;
+  }
+  function indexSource(l, on) {
+    for (const row of areaRows(l)) {
+      if (on) (sourceRows.get(row) || sourceRows.set(row, new Set()).get(row)).add(l);
+      else sourceRows.get(row).delete(l);
+    }
+  }
+  function placeLabels() { // the whole pass, most important first
+    const sources = labelSources().sort(before);
+    placed = new Map(); grid = new Map(); sourceOf = new Map(); sourceRows = new Map();
     for (const l of sources) {
-      const w = measure(l.text, l.size, l.bold), asc = l.size * 0.8, desc = l.size * 0.25;
-      search: for (const dy of l.shifts) {
-        for (const [x, anchor] of l.anchors) {
-          const y = yOf(l.t) + l.base + dy;
-          const left = anchor === "end" ? x - w : x;
-          const box = l.band ? [l.band[0], y - 13, l.band[1], y + 5] : [left - 1, y - asc - 1, left + w + 1, y + desc + 1];
-          if (box[0] < x0 || box[2] > xMax || hits(box)) continue;
-          keep(box);
-          placed.set(l.key, { x, y, anchor, text: l.text, w });
-          break search;
+      placeAt(l, decide(l, true));
+      sourceOf.set(l.key, l);
+      indexSource(l, true);
+    }
+  }
+  const sameSource = (a, b) => a.prio === b.prio && a.t === b.t && a.text === b.text && a.size === b.size && a.bold === b.bold &&
+    a.base === b.base && a.shifts.length === b.shifts.length && a.shifts.every((v, i) => v === b.shifts[i]) &&
+    a.anchors.length === b.anchors.length && a.anchors.every((v, i) => v[0] === b.anchors[i][0] && v[1] === b.anchors[i][1]) &&
+    (a.band ? !!b.band && a.band[0] === b.band[0] && a.band[1] === b.band[1] : !b.band);
+  function placeLabelsAgain() { // the same layout, other sources (see above)
+    const sources = labelSources(), now = new Map();
+    for (const l of sources) now.set(l.key, l);
+    const queue = [], changed = []; // queue: a heap of sources to decide again, in placing order
+    const push = (l) => {
+      if (l.queued) return;
+      l.queued = true; queue.push(l);
+      for (let i = queue.length - 1; i > 0;) { const up = (i - 1) >> 1; if (before(queue[up], queue[i]) <= 0) break; [queue[up], queue[i]] = [queue[i], queue[up]]; i = up; }
+    };
+    const pop = () => {
+      const top = queue[0], last = queue.pop();
+      if (queue.length) {
+        queue[0] = last;
+        for (let i = 0; ;) {
+          const a = 2 * i + 1, b = a + 1;
+          let m = i;
+          if (a < queue.length && before(queue[a], queue[m]) < 0) m = a;
+          if (b < queue.length && before(queue[b], queue[m]) < 0) m = b;
+          if (m === i) break;
+          [queue[m], queue[i]] = [queue[i], queue[m]]; i = m;
         }
+      }
+      top.queued = false;
+      return top;
+    };
+    const moved = (box, from) => { // a place changed hands: the later labels that could take it decide again
+      for (const row of rowsOf(box)) {
+        for (const l of sourceRows.get(row) || []) {
+          if (before(from, l) < 0 && sourceOf.get(l.key) === l && candidates(l).some((c) => meets(c.box, box))) push(l);
+        }
+      }
+    };
+    for (const [key, old] of sourceOf) { // gone or changed: its place is free
+      const l = now.get(key);
+      if (l && sameSource(old, l)) continue;
+      const p = placed.get(key);
+      if (p) { dropBox(p.box); placed.delete(key); changed.push([p.box, old]); }
+      indexSource(old, false);
+      sourceOf.delete(key);
+    }
+    for (const l of sources) {
+      if (sourceOf.has(l.key)) continue;
+      sourceOf.set(l.key, l);
+      indexSource(l, true);
+      push(l);
+    }
+    for (const [box, from] of changed) moved(box, from);
+    while (queue.length) {
+      const l = pop(), p = placed.get(l.key);
+      if (p) { dropBox(p.box); placed.delete(l.key); }
+      const c = decide(l, false);
+      placeAt(l, c);
+      if ((p && p.box) !== (c && c.box)) {
+        if (p) moved(p.box, l);
+        if (c) moved(c.box, l);
       }
     }
   }
@@ -411,35 +530,48 @@ function mountDesertViewer(D, opts) {
     return '<text class="' + cls + '" x="' + p.x.toFixed(1) + '" y="' + p.y.toFixed(1) + '" text-anchor="' + p.anchor + '">' + esc(p.text) + "</text>";
   }
 
-  const markTimes = D.marks.map((mk) => times[mk[0]]);
-  const outagesOf = names.map((_, i) => D.outages.filter((o) => o[0] === i));
   let viewTop = 0, viewH = 600; // the scroller's position and height, kept here: reading them forces a layout
   let band = null; // the view the diagram's band was drawn for
   let placedFor = false; // whether the labels were placed for this layout
 
   // A layer whose items are keyed: an update removes the items that left the band and parses only
   // the ones that entered it, so scrolling costs what scrolled into view, not the whole band.
+  // With `recheck` (the layout, the labels or the data changed) every item in the band is
+  // rendered again as text and parsed only where that text changed: a live session's new step
+  // redraws its few new or changed riders, not the band. The layer keeps its items in the order
+  // given, so what it holds never depends on how it got there.
   const scratch = document.createElement("div");
   function keyedLayer(layer) {
-    const shown = new Map();
+    const shown = new Map(), drawn = new Map(); // key -> element, and the text it was parsed from
     return {
       shown,
-      update(items, keyOf, render) {
-        const wanted = new Set();
+      update(items, keyOf, render, recheck) {
+        const wanted = new Set(), keys = [];
         const fresh = [];
         let html = "";
         for (const item of items) {
           const key = keyOf(item);
-          wanted.add(key);
-          if (!shown.has(key)) { fresh.push(key); html += render(item); }
+          wanted.add(key); keys.push(key);
+          if (!shown.has(key)) { fresh.push(key); const h = render(item); drawn.set(key, h); html += h; }
+          else if (recheck) {
+            const h = render(item);
+            if (h !== drawn.get(key)) { shown.get(key).remove(); shown.delete(key); fresh.push(key); drawn.set(key, h); html += h; }
+          }
         }
-        for (const [key, el] of shown) if (!wanted.has(key)) { el.remove(); shown.delete(key); }
-        if (!html) return;
-        scratch.innerHTML = '<svg xmlns="' + NS + '">' + html + "</svg>";
-        const made = Array.from(scratch.firstChild.children);
-        made.forEach((el, i) => { layer.appendChild(el); shown.set(fresh[i], el); });
+        for (const [key, el] of shown) if (!wanted.has(key)) { el.remove(); shown.delete(key); drawn.delete(key); }
+        if (html) {
+          scratch.innerHTML = '<svg xmlns="' + NS + '">' + html + "</svg>";
+          const made = Array.from(scratch.firstChild.children);
+          made.forEach((el, i) => { shown.set(fresh[i], el); });
+        }
+        let prev = null; // in the items' order: move or insert only what is out of place
+        for (const key of keys) {
+          const el = shown.get(key), at = prev ? prev.nextSibling : layer.firstChild;
+          if (el !== at) layer.insertBefore(el, at);
+          prev = el;
+        }
       },
-      clear() { layer.textContent = ""; shown.clear(); },
+      clear() { layer.textContent = ""; shown.clear(); drawn.clear(); },
     };
   }
   const riderLayer = keyedLayer(layers.riders), markLayer = keyedLayer(layers.marks), axisLayer = keyedLayer(layers.axis);
@@ -447,8 +579,11 @@ function mountDesertViewer(D, opts) {
   function ensureBand() { // only when the view moved: the time cursor does not touch the band
     if (!band || band.top !== viewTop || band.height !== viewH) drawBand(false);
   }
-  function drawBand(rebuild) {
-    if (rebuild || !placedFor) { riderLayer.clear(); markLayer.clear(); axisLayer.clear(); placeLabels(); placedFor = true; }
+  function drawBand(rebuild) { // rebuild: true (filters, zoom: labels placed anew) or "data" (an update)
+    const recheck = rebuild || !placedFor; // the layout, the labels or the data changed: look at every item again
+    if (rebuild === true || !placedFor) placeLabels();
+    else if (rebuild === "data") placeLabelsAgain();
+    placedFor = true;
     const pad = viewH / 2; // half a screen above and below the view, so a quick scroll shows no blank
     band = { top: viewTop, height: viewH };
     const tMin = tOf(viewTop - pad), tMax = tOf(viewTop + viewH + pad);
@@ -481,7 +616,7 @@ function mountDesertViewer(D, opts) {
     const step = niceStep(48 / view.scale), ticks = [];
     for (let k = Math.max(0, Math.ceil(tMin / step) * step); k <= tMax && k <= D.drawnUntil; k += step) ticks.push(k);
     axisLayer.update(ticks, (k) => k, (k) => '<g class="axis"><line x1="' + x0 + '" x2="' + x1 + '" y1="' + yOf(k) + '" y2="' + yOf(k) + '"/>' +
-      '<text x="' + (x0 - 6) + '" y="' + (yOf(k) + 3) + '" text-anchor="end">' + k + "</text></g>");
+      '<text x="' + (x0 - 6) + '" y="' + (yOf(k) + 3) + '" text-anchor="end">' + k + "</text></g>", recheck);
 
     // Lanes, broken where a caravan lay collapsed.
     let l = "";
@@ -502,7 +637,7 @@ function mountDesertViewer(D, opts) {
 
     // Riders in the band.
     const inBand = ridersBetween(tMin, tMax).filter((r) => r.t1 >= tMin && r.t0 <= tMax && passes(r));
-    riderLayer.update(inBand, (r) => r.id, riderShape);
+    riderLayer.update(inBand, (r) => r.id, riderShape, recheck);
 
     // Marks on lanes.
     const marks = [];
@@ -514,7 +649,7 @@ function mountDesertViewer(D, opts) {
       const glyph = MARK_GLYPH[mk[2]] || MARK_GLYPH.note;
       return '<g class="m ' + mk[2] + (view.selEvent === mk[0] ? " sel" : "") + '" data-ev="' + mk[0] + '">' +
         glyph(x, y) + labelSvg("m" + i, "") + "<title>" + esc(D.story[mk[0]]) + "</title></g>";
-    });
+    }, recheck);
 
     // Majorities: a ring on the proposer's lane where its phase-1 quorum was complete.
     let q = "";
@@ -725,17 +860,22 @@ function mountDesertViewer(D, opts) {
     if (copiesOf.has(r.id)) h += '<div class="voice"><b>copied</b> the desert sent a second copy: rider #' + copiesOf.get(r.id) + "</div>";
     h += '<div><button data-go="' + r.t0 + '">go to departure</button><button data-go="' + r.t1 + '">go to ' + FATE[r.fate].replace("delivered", "arrival").replace("dropped", "loss").replace("riding", "due time") + "</button></div>";
     h += "<pre>" + esc(JSON.stringify(send.msg, null, 1)) + "</pre>";
-    $("details").innerHTML = h;
-    $("details").dataset.rider = String(r.id);
-    $("details").scrollTop = 0;
+    setDetails(h, String(r.id));
   }
   function showEvent(k) {
     const e = D.events[k];
     let h = "<h3>" + esc(e.kind) + (e.node ? " · " + esc(e.node) : "") + "</h3>" + voiceBlock(k, "when");
     if (majorityAt.has(k)) h += '<div class="voice"><b>majority</b> ' + esc(majorityText(majorities[majorityAt.get(k)])) + "</div>";
     h += '<div><button data-go="' + times[k] + '">go there</button></div><pre>' + esc(JSON.stringify(e, null, 1)) + "</pre>";
+    setDetails(h, null);
+  }
+  const detailsPristine = $("details").innerHTML; // the hint shown while nothing is selected
+  let detailsHtml = null;
+  function setDetails(h, rider) { // again only when the words changed (a live step re-tells the selection)
+    if (h === detailsHtml) return;
+    detailsHtml = h;
     $("details").innerHTML = h;
-    delete $("details").dataset.rider;
+    if (rider === null) delete $("details").dataset.rider; else $("details").dataset.rider = rider;
     $("details").scrollTop = 0;
   }
   $("details").addEventListener("click", (e) => {
@@ -749,21 +889,24 @@ function mountDesertViewer(D, opts) {
     const m = view.selEvent !== null && svg.querySelector('g.m[data-ev="' + view.selEvent + '"]');
     if (m) m.classList.add("sel");
   }
-  function selectRider(id) { view.selRider = id; view.selEvent = null; showRider(id); markSelection(); redrawAll(false); }
-  function selectEvent(k) { view.selEvent = k; view.selRider = null; showEvent(k); markSelection(); redrawAll(false); }
+  function selectRider(id) { view.selRider = id; view.selEvent = null; detailsHtml = null; showRider(id); markSelection(); redrawAll(false); }
+  function selectEvent(k) { view.selEvent = k; view.selRider = null; detailsHtml = null; showEvent(k); markSelection(); redrawAll(false); }
 
   // ---- moving through time -------------------------------------------------------------
   // Drawing happens at most once a frame, and only what changed: the band when asked (filters,
   // selection, zoom) or scrolled out of, the time-dependent parts when the time moved.
-  let pending = false, bandDirty = false, timeDirty = false;
+  // flush() draws what is pending at once: the live page, already in an animation frame when
+  // it hands over the session's news, has it drawn in that frame rather than the next.
+  let pending = false, bandDirty = false, dataDirty = false, timeDirty = false;
   function schedule() {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      if (bandDirty) { bandDirty = false; drawBand(true); } else ensureBand();
-      if (timeDirty) { timeDirty = false; drawCursor(); drawMap(); drawStates(); drawNow(); }
-    });
+    requestAnimationFrame(() => { if (pending) flush(); });
+  }
+  function flush() {
+    pending = false;
+    if (bandDirty || dataDirty) { drawBand(bandDirty || "data"); bandDirty = dataDirty = false; } else ensureBand();
+    if (timeDirty) { timeDirty = false; drawCursor(); drawMap(); drawStates(); drawNow(); }
   }
   function redrawAll(bandToo) {
     if (bandToo) bandDirty = true;
@@ -887,6 +1030,16 @@ function mountDesertViewer(D, opts) {
     if (c) selectRider(Number(c.dataset.id));
   });
   scroller.addEventListener("scroll", () => { viewTop = scroller.scrollTop; schedule(); });
+  // The page around may move the diagram's bottom edge (a live page's notice comes and goes):
+  // the band then covers the new height. (Its width changes with the window, above.)
+  if (window.ResizeObserver) {
+    const watch = new ResizeObserver(() => {
+      const h = scroller.clientHeight || 600;
+      if (h !== viewH) { viewH = h; schedule(); }
+    });
+    watch.observe(scroller);
+    if (opts.signal) opts.signal.addEventListener("abort", () => watch.disconnect());
+  }
   window.addEventListener("resize", () => { layout(); redrawAll(true); }, listen);
 
   // ---- the legend: every shape and colour, in the glossary's words ----------------------------
@@ -965,10 +1118,37 @@ function mountDesertViewer(D, opts) {
     else if (kept.selEvent !== null && kept.selEvent < times.length) selectEvent(kept.selEvent);
   }
 
+  // A live session's data grew or was cut (a fork): the same drawing as a mount of `next` with
+  // this view kept (keep()), without building the page again. `next` has the same caravans.
+  // The lists are derived again (cheap), the labels placed again (their text measures are
+  // kept), and the band, map, table and headline redrawn at the next frame, where the band
+  // parses only the riders and marks whose drawing changed.
+  function update(next) {
+    D = next;
+    derive();
+    drawHead();
+    viewH = scroller.clientHeight || 600; // the page around may have moved (a notice came or went)
+    svg.setAttribute("height", String(Math.ceil(yOf(D.drawnUntil) + 40)));
+    dataDirty = true;
+    view.cursor = Math.min(view.cursor, times.length - 1);
+    view.t = Math.min(view.t, D.end);
+    if (view.hotRider !== null && !riderById.has(view.hotRider)) view.hotRider = null;
+    if (view.selRider !== null && riderById.has(view.selRider)) showRider(view.selRider);
+    else if (view.selEvent !== null && view.selEvent < times.length) showEvent(view.selEvent);
+    else if (view.selRider !== null || view.selEvent !== null) {
+      view.selRider = view.selEvent = null;
+      detailsHtml = null;
+      $("details").innerHTML = detailsPristine;
+      delete $("details").dataset.rider;
+    }
+    redrawAll(false);
+  }
+
   // For tests, the live page and the curious: a window onto the view.
   return {
+    update,
     get t() { return view.t; }, get cursor() { return view.cursor; }, get scale() { return view.scale; },
-    riderCount: riders.length, setTime: (t) => { stop(); setTime(t, true); },
+    get riderCount() { return riders.length; }, setTime: (t) => { stop(); setTime(t, true); },
     setCursor: (k) => { stop(); setCursor(k, true); }, show,
     keep: () => ({
       scale: view.scale, top: viewTop, showSelf: view.showSelf, speed: view.speed,
@@ -976,6 +1156,8 @@ function mountDesertViewer(D, opts) {
       hiddenTypes: TYPES.concat(["other"]).filter((ty) => !view.showType.has(ty)),
       selRider: view.selRider, selEvent: view.selEvent,
     }),
+    flush: () => { if (pending) flush(); },
+    labels: () => Array.from(placed, ([key, p]) => [key, p.x, p.y, p.anchor, p.text]).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     yOf, redrawNow: () => { drawBand(true); drawCursor(); drawMap(); drawStates(); drawNow(); },
     tellNow: () => drawNow(), // the headline lines alone, for a quick check of every step
   };
