@@ -79,7 +79,8 @@ def register(subparsers: Any) -> None:
         "--protocol",
         choices=("paxos", "multi-paxos"),
         default="paxos",
-        help="one campsite (paxos, the default) or a journey of nights (multi-paxos: 2 nights, 2 travellers)",
+        help="one campsite (paxos, the default) or a journey of nights (multi-paxos: "
+        "2 travellers, one election unless --max-round or the variant says more)",
     )
     size.add_argument(
         "--caravans", type=positive_int, default=3, metavar="N", help="caravans (1-5, default 3)"
@@ -119,6 +120,13 @@ def register(subparsers: Any) -> None:
         help="up to N collapses (default 0, or what the variant needs: forgetful-acceptor 1)",
     )
     faults.add_argument(
+        "--patience",
+        type=non_negative_int,
+        metavar="N",
+        help="multi-paxos: a traveller's patience may run out N times in all (it asks the "
+        "same request again; default 0, or what the variant needs)",
+    )
+    faults.add_argument(
         "--inquiries",
         type=non_negative_int,
         metavar="N",
@@ -143,6 +151,13 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="stop after N unique states (default 2,000,000, or fewer when half the memory "
         "available would not hold them at 1 KB each)",
+    )
+    search.add_argument(
+        "--max-depth",
+        type=positive_int,
+        metavar="D",
+        help="multi-paxos: every interleaving of at most D moves, no further (bfs: is there "
+        "a counterexample that short?)",
     )
     search.add_argument(
         "--symmetry",
@@ -268,6 +283,9 @@ def _main(args: argparse.Namespace) -> int:
         from ._explore_journey import main
 
         return main(args)
+    for flag in ("patience", "max_depth"):
+        if getattr(args, flag) is not None:
+            raise CliError(f"--{flag.replace('_', '-')} works with --protocol multi-paxos only")
     options = _options(args)
     out = sys.stdout
     bound_given = args.max_states is not None

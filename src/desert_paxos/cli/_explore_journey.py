@@ -11,21 +11,40 @@ from ._common import EXIT_OK, EXIT_VIOLATED
 __all__ = ["main"]
 
 
+_ONLY_SINGLE = (
+    ("symmetry", "--symmetry"),
+    ("por", "--por"),
+    ("q1", "--q1"),
+    ("q2", "--q2"),
+    ("inquiries", "--inquiries"),
+    ("self_delay", "--self-delay"),
+    ("invariant", "--invariant"),
+)
+
+
 def _options(args: argparse.Namespace) -> Any:
     from ..explore._journey import options_for
 
+    for field, flag in _ONLY_SINGLE:
+        if getattr(args, field):
+            raise ValueError(f"{flag} works with --protocol paxos only")
+    if args.workers != 1:
+        raise ValueError("--workers works with --protocol paxos only")
+    if args.caravans > 5:
+        raise ValueError(f"--caravans must be 1 to 5, got {args.caravans}")
     return options_for(
         args.variant,
         caravans=args.caravans,
         elections=args.max_round,
         crashes=args.crashes,
+        patience=args.patience,
         loss=1 if args.loss else None,
         duplicate=1 if args.duplicate else None,
     )
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..explore._journey import VARIANT_NEEDS, explore_journey
+    from ..explore._journey import VARIANT_NEEDS, _count, explore_journey
     from ..explore._search import default_max_states
 
     try:
@@ -38,20 +57,34 @@ def main(args: argparse.Namespace) -> int:
     max_states = args.max_states if bound_given else default_max_states()
     needs = VARIANT_NEEDS.get(options.variant)
     if needs:
-        given = ", ".join(f"{k} {v}" for k, v in needs.items() if k != "operations")
-        given = given or "the reader to ask the first caravan"
+        given = ", ".join(_count(v, k) for k, v in needs.items() if k != "operations")
+        if "operations" in needs:
+            given += ", the reader asking the first caravan"
         out.write(f"The {options.variant} variant needs {given}: given by default.\n")
     out.write(f"Exploring {options.describe()}.\n")
     out.write(
         "Checking slot-agreement, slot-choice, executed-prefix, once, promise-monotonic after "
-        "every move and linearizable whenever an answer arrives; bfs search.\n"
+        f"every move and linearizable whenever an answer arrives; {args.strategy} search"
+        + ("" if args.max_depth is None else f" to depth {args.max_depth}")
+        + ".\n"
     )
+    if options.loss:
+        out.write(
+            "(--loss adds no state: a lost rider is one never delivered, which every search "
+            "already covers.)\n"
+        )
     out.flush()
-    result = explore_journey(options, max_states=max_states)
+    try:
+        result = explore_journey(
+            options, max_states=max_states, max_depth=args.max_depth, strategy=args.strategy
+        )
+    except ValueError as error:
+        sys.stderr.write(f"desert-paxos explore: {error}\n")
+        return 2
     rate = result.states / result.seconds if result.seconds > 0 else 0.0
     out.write(
         f"{result.states:,} unique states, {result.transitions:,} transitions, "
-        f"depth {result.depth}, {result.seconds:.2f} s ({rate:,.0f} states/s).\n"
+        f"depth {result.depth}, {result.seconds:.2f} s CPU ({rate:,.0f} states/s).\n"
     )
     if result.violation is not None:
         return _tell(options, result, args, out)
@@ -64,6 +97,16 @@ def main(args: argparse.Namespace) -> int:
             "(not a proof); raise the bound with --max-states N.\n"
         )
         return EXIT_OK
+    if result.stopped == "max-depth":
+        out.write(
+            f"No counterexample of at most {args.max_depth} moves: every interleaving that "
+            f"long was explored ({result.states:,} states), none further (not a proof "
+            "beyond that depth).\n"
+        )
+        return EXIT_OK
+    if result.stopped == "interrupted":
+        out.write(f"Interrupted after {result.states:,} states: not a proof.\n")
+        return 130
     out.write(f"Safety holds in all {result.states:,} states of this journey.\n")
     return EXIT_OK
 

@@ -9,16 +9,31 @@ the states level by level, so the first broken move it meets ends the shortest
 possible counterexample. Depth-first search goes deep first; its counterexample
 is a real path but need not be the shortest.
 
-Breadth-first search is the one built for speed and memory: its engine
-(``_breadth``) stores states small, expands one level at a time and can leave
-moves asleep (``por``: partial-order reduction with sleep sets, the same states,
-verdicts and shortest counterexamples with fewer moves tried). ``workers`` > 1
+One engine, several protocols: a model is anything with an ``initial`` state,
+``successors(state)`` (each move, the next state and the invariant it broke, if
+any), ``symmetric``, ``canonical`` and ``orbit_size`` (:class:`Walkable`). The
+single-decree :class:`Model`, whose states are bit fields of one integer, is
+searched breadth-first by the engine below; any other model (the journey's,
+``_journey.JourneyModel``, whose states are tuples of small integers) by the
+plain walk, breadth-first or depth-first, with the same bounds, progress,
+Ctrl-C and results.
+
+Breadth-first search of the single-decree model is the one built for speed
+and memory: its engine (``_breadth``) stores states small, expands one level at
+a time and can leave moves asleep (``por``: partial-order reduction with sleep
+sets, the same states, verdicts and shortest counterexamples with fewer moves
+tried). ``workers`` > 1
 shares each level out among processes (``_parallel``). Depth-first search is
 the plain walk over :meth:`Model.successors`.
 
 Wall-clock time is read only to report progress and speed, never to decide
 anything: the same options always visit the same states in the same order.
 Ctrl-C (``KeyboardInterrupt``) ends the search early with what was covered.
+
+``max_depth`` stops the walk at that many moves from the start: every state
+within it is visited (a breadth-first walk then says whether a counterexample
+of at most that many moves exists; ``stopped`` is ``"max-depth"`` when states
+beyond it were left). A depth bound always takes the plain walk.
 
 The table of states seen is what grows: ``max_states`` bounds it (checked every
 few thousand transitions, so it may be passed by a few thousand).
@@ -36,6 +51,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ._breadth import CHECK_EVERY, Breadth
 from ._model import Action, Model, State
@@ -45,6 +61,7 @@ __all__ = [
     "MAX_STATES",
     "Progress",
     "SearchResult",
+    "Walkable",
     "default_max_states",
     "first_move",
     "search",
@@ -56,6 +73,21 @@ _CHECK_EVERY = CHECK_EVERY  # transitions between looks at the clock
 MAX_STATES = 2_000_000  # the default bound on stored states (about a minute or two of search)
 BYTES_PER_STATE = 1_000  # a generous allowance per stored state (150 to 500 bytes measured)
 _MIN_DEFAULT = 10_000  # however little memory is free, the default bound is at least this
+
+
+class Walkable(Protocol):
+    """What the plain walk needs of a model (the single-decree :class:`Model` has it too)."""
+
+    symmetric: bool
+
+    @property
+    def initial(self) -> Any: ...
+
+    def successors(self, state: Any) -> list[tuple[Any, Any, str | None]]: ...
+
+    def canonical(self, state: Any) -> tuple[Any, Any]: ...
+
+    def orbit_size(self, state: Any) -> int: ...
 
 
 def default_max_states() -> int:
@@ -88,10 +120,10 @@ class SearchResult:
     transitions: int = 0
     depth: int = 0
     seconds: float = 0.0
-    stopped: str | None = None  # None: exhausted; "max-states" or "interrupted"
+    stopped: str | None = None  # None: exhausted; "max-states", "max-depth" or "interrupted"
     violation: str | None = None  # the invariant that broke
     symmetric_states: int = 0  # with symmetry: how many states the visited ones stand for
-    path: list[State] = field(default_factory=list)  # start ... the state where it broke
+    path: list[Any] = field(default_factory=list)  # start ... the state where it broke
     pruned: int = 0  # with partial-order reduction: moves not tried (asleep)
     workers: int = 1  # processes that searched
 
@@ -105,7 +137,7 @@ class SearchResult:
 
 
 def search(
-    model: Model,
+    model: Model | Walkable,
     *,
     strategy: str = "bfs",
     max_states: int | None = None,
@@ -113,13 +145,21 @@ def search(
     progress_every: float = 1.0,
     por: bool = False,
     workers: int = 1,
+    max_depth: int | None = None,
 ) -> SearchResult:
     """Explore every state reachable in ``model``; see the module docstring."""
     if strategy not in ("bfs", "dfs"):
         raise ValueError(f"strategy must be bfs or dfs, got {strategy!r}")
     if por and strategy != "bfs":
         raise ValueError("partial-order reduction works with the breadth-first search only")
+    packed = isinstance(model, Model) and max_depth is None
+    if not packed and (por or workers != 1):
+        raise ValueError(
+            "partial-order reduction and workers need the single-decree model's "
+            "breadth-first engine (no depth bound)"
+        )
     if workers != 1:
+        assert isinstance(model, Model)
         if strategy != "bfs":
             raise ValueError("a parallel search is breadth-first only")
         from ._parallel import parallel_search
@@ -139,14 +179,23 @@ def search(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        if strategy == "bfs":
+        if strategy == "bfs" and packed and isinstance(model, Model):
             _bfs(model, result, max_states, progress, progress_every, started, por)
         else:
-            parent: dict[State, State | None] = {model.initial: None}
+            parent: dict[Any, Any] = {model.initial: None}
             if model.symmetric:
                 result.symmetric_states = model.orbit_size(model.initial)
             try:
-                _walk(model, parent, result, max_states, progress, progress_every, started)
+                _walk(
+                    model,
+                    parent,
+                    result,
+                    max_states,
+                    progress,
+                    progress_every,
+                    started,
+                    max_depth,
+                )
             finally:
                 result.states = len(parent)
     except KeyboardInterrupt:
@@ -158,7 +207,7 @@ def search(
     return result
 
 
-def _path_to(parent: dict[State, State | None], state: State) -> list[State]:
+def _path_to(parent: dict[Any, Any], state: Any) -> list[Any]:
     path = [state]
     before = parent[state]
     while before is not None:
@@ -169,20 +218,21 @@ def _path_to(parent: dict[State, State | None], state: State) -> list[State]:
 
 
 def _walk(
-    model: Model,
-    parent: dict[State, State | None],
+    model: Model | Walkable,
+    parent: dict[Any, Any],
     result: SearchResult,
     max_states: int | None,
     progress: Progress | None,
     every: float,
     started: float,
+    max_depth: int | None = None,
 ) -> None:
     """Breadth-first (a queue) or depth-first (a stack); stops at the first broken move."""
     successors = model.successors
     canonical = model.canonical if model.symmetric else None
     orbit = model.orbit_size if model.symmetric else None
     limit = max_states if max_states is not None else -1
-    pending: deque[tuple[State, int]] = deque([(model.initial, 0)])
+    pending: deque[tuple[Any, int]] = deque([(model.initial, 0)])
     breadth_first = result.strategy == "bfs"
     take = pending.popleft if breadth_first else pending.pop
     push = pending.append
@@ -194,6 +244,9 @@ def _walk(
             state, depth = take()
             if depth > deepest:
                 deepest = depth
+            if depth == max_depth:
+                result.stopped = "max-depth"
+                continue
             moves = successors(state)
             transitions += len(moves)
             # A stack takes the last pushed first: push in reverse so the first move goes first.
