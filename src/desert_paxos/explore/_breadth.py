@@ -53,18 +53,18 @@ from bisect import bisect_left
 from collections.abc import Callable, MutableSequence
 from typing import Any
 
-from ._model import _CODE_MASK, _EV_OFFSET, _KEY_STRIDE, Model, State
+from ._model import _CODE_MASK, _EV_OFFSET, _KEY_STRIDE, Model, State, _trim
 
 __all__ = ["A_BITS", "Breadth", "owner"]
 
 A_BITS = 28  # a stored state is a + (f << A_BITS): at most 2**28 distinct low parts
 _A_MASK = (1 << A_BITS) - 1
 _MOVE_CACHE = 1 << 13  # low parts whose moves are kept (the cache starts again when full)
-_PACKED_CACHE = 1 << 14  # the same, for the packed search (its states cost less, so more kept)
+_PACKED_CACHE = 1 << 15  # the same, for the packed search (its states cost less, so more kept)
 _POS_BITS = 32  # where a state of the packed search sits: level << _POS_BITS | position
 _LABELS = {"deliver": 0, "duplicate": 1, "lose": 2, "drop": 3}  # a delivery's label: 4 mid + this
 CHECK_EVERY = 4096  # transitions between looks at the bound (and the clock)
-INLINE = True  # False: canonicalise through Model.canonical_pair (a profile can then see it)
+INLINE = True  # False: canonicalise through Model's methods (a profile can then see it)
 _MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: every bit of a state's hash moves its owner
 _MIX_MASK = (1 << 64) - 1
 
@@ -116,7 +116,8 @@ class Breadth:
         self._levels: list[tuple[array[int], array[int]]] = []  # per level: keys, parents
         self._count = 0
         self._packed_cache: dict[int, tuple[tuple[Any, ...], dict[int, tuple[Any, ...]]]] = {}
-        self._ints: dict[int, int] = {}  # one object for each rider delta the moves add
+        self._ints: dict[int, int] = {}  # one object for each rider delta and label kept
+        self._ties: dict[tuple[int, ...], tuple[int, ...]] = {}  # and for each set of renamings
 
     # -- storage ------------------------------------------------------------------------
 
@@ -487,6 +488,8 @@ class Breadth:
         else:
             renamed_low, ties = child_low, (0,)
         index = ties[0] if len(ties) == 1 else -1
+        bit = self._ints.setdefault(bit, bit)
+        ties = self._ties.setdefault(ties, ties)
         return (radd, rjoin, broken, self._low_id(renamed_low), index, ties, bit, dst, ops)
 
     def _packed_own(self, low: int) -> tuple[tuple[Any, ...], ...]:
@@ -529,6 +532,7 @@ class Breadth:
         flight_renames = model._flight_renames
         renamed_raw = model._renamed_raw
         renamed_bits = model.renamed_bits
+        canonical_riders = model.canonical_riders
         nperms = len(model._perms)
         cache = self._packed_cache
         depth = len(self._levels) - 1
@@ -553,7 +557,7 @@ class Breadth:
                 entry = cache.get(low)
                 if entry is None:
                     if len(cache) >= _PACKED_CACHE:
-                        cache.clear()
+                        _trim(cache)
                     entry = cache[low] = (self._packed_own(low), {})
                 own, deliveries = entry
                 todo: list[tuple[Any, ...]] | tuple[tuple[Any, ...], ...]
@@ -610,9 +614,11 @@ class Breadth:
                 for radd, rjoin, broken, a, index, ties, _bit, _dst, _ops in todo:
                     j += 1
                     kraw = (raw | rjoin) + radd if rjoin else raw + radd
-                    if index == 0:
+                    if index == 0:  # the low part is its own least: nothing to rename
                         craw = kraw
                         orbit = nperms
+                    elif not INLINE:  # Model.canonical_riders, which the rest inlines
+                        craw, index, orbit = canonical_riders(kraw, index, ties)
                     elif index > 0:
                         craw = 0
                         if kraw:

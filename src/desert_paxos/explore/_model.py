@@ -106,9 +106,10 @@ _PROMISE_DROP = -1  # ghost op; votes are 2p, decisions 2v+1
 # it proposed, collapsed and got up, and has its wish back.
 _WISH, _SPENT, _AGAIN = 0, 1, 2
 _CACHE_LIMIT = (
-    1 << 15
-)  # entries kept in each cache (symmetry, ghost, riders) before it starts again
-_RENAME_CACHE = 1 << 13  # renamed riders kept per permutation before that cache starts again
+    1 << 16
+)  # entries kept in each cache (symmetry, ghost, riders); then the older half goes
+_PERM_STRIDE = 1 << 8  # more than the permutations of the interchangeable caravans (4! at most)
+_RENAME_CACHE = 1 << 14  # renamed riders kept per permutation; then the older half goes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,6 +217,13 @@ class StateView:
     chosen: str | None
 
 
+def _trim(cache: dict[Any, Any]) -> None:
+    """Make room in a full cache: drop its older half (a dictionary keeps insertion order),
+    so what the search met last stays (emptying it would lose that too)."""
+    for key in list(itertools.islice(cache, len(cache) // 2)):
+        del cache[key]
+
+
 def _place(items: list[Any], index: int, item: Any, filler: Any) -> None:
     """``items[index] = item``, growing ``items`` with ``filler`` as far as needed."""
     if index == len(items):
@@ -294,7 +302,7 @@ class Model:
                 self._perms.append(identity[:k] + rest)
         self._movable = tuple(range(k, n))
         self._perm_choices: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self._renamed_codes: dict[tuple[int, int], int] = {}
+        self._renamed_codes: dict[int, int] = {}  # code * _PERM_STRIDE + permutation -> code
         self._flight_renames: list[dict[int, int]] = [{} for _ in self._perms]
         self._renamed_vote_sets: dict[tuple[int, int], int] = {}
         self._canon_info: dict[int, tuple[int, tuple[int, ...]]] = {}
@@ -551,7 +559,7 @@ class Model:
                     raise OverflowError("fifteen copies of one rider in flight")
                 found = tuple(k for k, d in enumerate(digits) if d != "0")
             if len(self._decoded) >= _CACHE_LIMIT:
-                self._decoded.clear()  # a cache: the search's own tables hold the riders
+                _trim(self._decoded)  # a cache: the search's own tables hold the riders
             self._decoded[flight] = found
         return found
 
@@ -705,7 +713,7 @@ class Model:
             after, broken = self._ghost(low, i, ops)
             found = (after - low, broken)
             if len(self._ghost_cache) >= _CACHE_LIMIT:
-                self._ghost_cache.clear()
+                _trim(self._ghost_cache)
             self._ghost_cache[key] = found
         return found
 
@@ -787,6 +795,36 @@ class Model:
             return 1
         return self.orbit_of_canonical(self.canonical_state(state))
 
+    def canonical_riders(self, raw: int, index: int, ties: tuple[int, ...]) -> tuple[int, int, int]:
+        """The riders ``raw`` of a state whose low part ``_perms[index]`` renames to its least
+        (``index`` -1: each of ``ties`` does), renamed to the canonical state's: (riders, the
+        renaming used, the state's orbit size). Among tied renamings the least riders win, the
+        first such renaming is used, and those giving the same riders are the ones that fix
+        the canonical state, whence the orbit. The packed search's step (it inlines it)."""
+        nperms = len(self._perms)
+        renames = self._flight_renames
+        if index >= 0:
+            if raw and index:
+                flight = renames[index].get(raw)
+                return (self._renamed_raw(raw, index) if flight is None else flight), index, nperms
+            return raw, index, nperms
+        if not raw:
+            return 0, ties[0], nperms // len(ties)
+        best = -1
+        same = 0
+        for candidate in ties:
+            if candidate:
+                flight = renames[candidate].get(raw)
+                if flight is None:
+                    flight = self._renamed_raw(raw, candidate)
+            else:
+                flight = raw
+            if best < 0 or flight < best:
+                best, index, same = flight, candidate, 1
+            elif flight == best:
+                same += 1
+        return best, index, nperms // same
+
     def orbit_of_canonical(self, state: State) -> int:
         """:meth:`orbit_size` of a canonical state.
 
@@ -817,7 +855,7 @@ class Model:
         found = (least, tuple(index for value, index in renamed if value == least))
         cache = self._canon_info
         if len(cache) >= _CACHE_LIMIT:
-            cache.clear()  # a cache, not a record: bounded memory matters more
+            _trim(cache)  # a cache, not a record: bounded memory matters more
         cache[low] = found
         return found
 
@@ -850,9 +888,13 @@ class Model:
         perm = self._perms[index]
         field_off = self._field_off
         out = low & ((1 << field_off[0]) - 1)  # crashes, decided, chosen
+        known = self._renamed_codes
         for i in range(self.n):
             code = (low >> field_off[i]) & _CODE_MASK
-            out |= self._renamed_code(code, perm, index) << field_off[perm[i]]
+            renamed = known.get(code * _PERM_STRIDE + index)
+            if renamed is None:
+                renamed = self._renamed_code(code, perm, index)
+            out |= renamed << field_off[perm[i]]
         votes = (low >> self._votes_off) & self._votes_mask
         if votes:
             out |= self._renamed_votes(votes, perm, index) << self._votes_off
@@ -867,7 +909,7 @@ class Model:
         if flight is None:
             flight = self.renamed_bits(raw, index, self._unit_bits)
             if len(cache) >= _RENAME_CACHE:
-                cache.clear()  # a cache, not a record: bounded memory matters more
+                _trim(cache)  # a cache, not a record: bounded memory matters more
             cache[raw] = flight
         return flight
 
@@ -953,7 +995,7 @@ class Model:
         return found
 
     def _renamed_code(self, code: int, perm: tuple[int, ...], index: int) -> int:
-        key = (code, index)
+        key = code * _PERM_STRIDE + index
         found = self._renamed_codes.get(key)
         if found is not None:
             return found
