@@ -18,8 +18,6 @@ The record also holds the round this caravan's proposer has tried
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ._ballot import Ballot
 from ._config import Config
 from ._durable import AcceptorRecord
@@ -65,7 +63,12 @@ class Acceptor:
         self.promised = ballot
         if not self.config.variant.persist_promise:
             return [promise]
-        self.record = replace(record, promised=ballot)
+        self.record = AcceptorRecord(  # what ``replace`` builds, without its generic walk
+            promised=ballot,
+            accepted_ballot=record.accepted_ballot,
+            accepted_value=record.accepted_value,
+            tried_round=record.tried_round,
+        )
         return [Persist(record=self.record), promise]
 
     def on_accept(self, src: str, msg: Accept) -> list[Effect]:
@@ -82,8 +85,11 @@ class Acceptor:
             and record.accepted_value == msg.value
         ):
             return [vote]
-        self.record = replace(
-            record, promised=ballot, accepted_ballot=ballot, accepted_value=msg.value
+        self.record = AcceptorRecord(
+            promised=ballot,
+            accepted_ballot=ballot,
+            accepted_value=msg.value,
+            tried_round=record.tried_round,
         )
         return [Persist(record=self.record), vote]
 
@@ -92,5 +98,10 @@ class Acceptor:
         record = self.record
         if tried <= record.tried_round:
             return []
-        self.record = replace(record, tried_round=tried)
+        self.record = AcceptorRecord(
+            promised=record.promised,
+            accepted_ballot=record.accepted_ballot,
+            accepted_value=record.accepted_value,
+            tried_round=tried,
+        )
         return [Persist(record=self.record)]

@@ -149,6 +149,10 @@ def _link_rules(delay: Delay, loss: float, duplicate: float) -> _Link:
     return (False, delay.low, delay.high - delay.low + 1, 0.0, loss, duplicate)
 
 
+def _by_tick_then_order(item: tuple[int, int, str, Any]) -> tuple[int, int]:
+    return item[0], item[1]
+
+
 class Simulation:
     """One run of one scenario with one seed. Drive it with :meth:`run` or :meth:`step`."""
 
@@ -169,8 +173,10 @@ class Simulation:
         self.rng = random.Random(self.seed)
         # The protocol the caravans speak (see ``_engine``): single-decree Paxos or the journey.
         self.engine: Engine = engine_for(scenario)
-        self.config: Config = scenario.config()
         self.protocol_config: Any = self.engine.configure(scenario)
+        # Single-decree Paxos configures with the scenario's Config itself: made once.
+        config = self.protocol_config
+        self.config: Config = config if type(config) is Config else scenario.config()
         self.names: tuple[str, ...] = self.config.caravans
         # Every node riders travel between: the caravans, then the journey's travellers.
         self.nodes: tuple[str, ...] = self.names + self.engine.travellers(scenario)
@@ -214,15 +220,21 @@ class Simulation:
         self._started = True
         if self.observers:
             self._emit_header()
-        items: list[tuple[int, int, str, TimelineEvent | tuple[str, str]]] = []
-        for i, event in enumerate(self.scenario.timeline):
-            items.append((event.at, i, "desert", event))
+        items: list[tuple[int, int, str, TimelineEvent | tuple[str, str]]] = [
+            (event.at, i, "desert", event) for i, event in enumerate(self.scenario.timeline)
+        ]
         offset = len(items)
         for i, p in enumerate(self.scenario.proposals):
             items.append((p.at, offset + i, "propose", (p.caravan, p.campsite)))
-        items.sort(key=lambda item: (item[0], item[1]))
+        items.sort(key=_by_tick_then_order)
+        # schedule_script for each, inlined (a swarm lays out a script per seed)
+        script, heap, seq = self.script, self.heap, self._seq
         for at, _, kind, payload in items:
-            self.schedule_script(at, kind, payload)
+            script.append((kind, payload))
+            seq += 1
+            heapq.heappush(heap, (at, seq, SCRIPT, len(script) - 1, None, None, None))
+        self._seq = seq
+        self.script_pending += len(items)
         engine = self.engine
         for name in self.names:
             self.disk[name] = record = engine.empty_record()
