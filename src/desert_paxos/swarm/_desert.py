@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..explore import CAMPSITES
 from ..protocol import DEFAULT_CARAVANS
@@ -46,6 +48,8 @@ from ..scenario import (
 
 __all__ = ["LIVENESS_TICKS", "Desert", "draw_desert"]
 
+_T = TypeVar("_T")
+
 LIVENESS_TICKS = 6000  # after the calm: decide and tell everyone within this many ticks
 
 
@@ -58,6 +62,92 @@ class Desert:
     calm_at: int
 
 
+class _Draws:
+    """``random.Random``'s draws that a desert makes, the very same ones, made cheaper.
+
+    ``randint``, ``uniform``, ``choice``, ``shuffle`` and ``sample`` (of a population
+    of at most 21) as the standard library computes them (``_randbelow`` through
+    ``getrandbits``, the same calls in the same order), without its argument
+    checks and layers of calls: drawing a desert is a sixth of a swarm seed.
+    ``_SAME`` checks them against the standard library's at import; if a Python
+    ever draws otherwise, the standard library's own methods are used.
+    """
+
+    __slots__ = ("_bits", "random", "rng")
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self._bits = rng.getrandbits
+        self.random = rng.random
+
+    def _below(self, n: int) -> int:
+        bits = self._bits
+        k = n.bit_length()
+        r = bits(k)
+        while r >= n:
+            r = bits(k)
+        return r
+
+    def randint(self, a: int, b: int) -> int:
+        if not _SAME:
+            return self.rng.randint(a, b)
+        bits = self._bits
+        n = b - a + 1
+        k = n.bit_length()
+        r = bits(k)
+        while r >= n:
+            r = bits(k)
+        return a + r
+
+    def uniform(self, a: float, b: float) -> float:
+        return a + (b - a) * self.random()
+
+    def choice(self, seq: Sequence[_T]) -> _T:
+        if not _SAME:
+            return self.rng.choice(seq)
+        return seq[self._below(len(seq))]
+
+    def shuffle(self, x: list[_T]) -> None:
+        if not _SAME:
+            self.rng.shuffle(x)
+            return
+        below = self._below
+        for i in range(len(x) - 1, 0, -1):
+            j = below(i + 1)
+            x[i], x[j] = x[j], x[i]
+
+    def sample(self, population: Sequence[_T], k: int) -> list[_T]:
+        n = len(population)
+        if not _SAME or n > 21 or not 0 <= k <= min(n, 5):
+            return self.rng.sample(population, k)
+        below = self._below
+        pool = list(population)
+        result = []
+        for i in range(k):
+            j = below(n - i)
+            result.append(pool[j])
+            pool[j] = pool[n - i - 1]
+        return result
+
+
+def _draws_agree() -> bool:
+    """Whether ``_Draws`` draws what ``random.Random`` draws (on this Python)."""
+    for seed in range(20):
+        ours, theirs = _Draws(random.Random(seed)), random.Random(seed)
+        a = [ours.randint(0, 3 + seed), ours.choice("abcdefg"), ours.sample(range(1, 5), 2)]
+        b = [theirs.randint(0, 3 + seed), theirs.choice("abcdefg"), theirs.sample(range(1, 5), 2)]
+        x, y = list(range(seed % 6)), list(range(seed % 6))
+        ours.shuffle(x)
+        theirs.shuffle(y)
+        if a != b or x != y or ours.uniform(0.0, 0.3) != theirs.uniform(0.0, 0.3):
+            return False
+    return True
+
+
+_SAME = True
+_SAME = _draws_agree()
+
+
 def draw_desert(seed: int, variant: str = "paxos", protocol: str = "paxos") -> Desert:
     """The desert of ``seed``; the same seed always draws the same desert (``protocol``
     "multi-paxos": a journey, see ``_journey``)."""
@@ -65,7 +155,7 @@ def draw_desert(seed: int, variant: str = "paxos", protocol: str = "paxos") -> D
         from ._journey import draw_journey
 
         return draw_journey(seed, variant)
-    rng = random.Random(seed)
+    rng = _Draws(random.Random(seed))
     n = rng.randint(3, 5)
     names = DEFAULT_CARAVANS[:n]
     proposers = sorted(rng.sample(range(n), rng.randint(1, min(3, n))))
@@ -108,7 +198,7 @@ def draw_desert(seed: int, variant: str = "paxos", protocol: str = "paxos") -> D
     return Desert(seed=seed, scenario=scenario, calm_at=calm_at)
 
 
-def _quorums(rng: random.Random, n: int, variant: str) -> tuple[int | None, int | None]:
+def _quorums(rng: _Draws, n: int, variant: str) -> tuple[int | None, int | None]:
     if variant == "small-quorums":  # quorums that need not meet: q1 + q2 <= n
         q1 = rng.randint(1, n - 1)
         return q1, rng.randint(1, n - q1)
@@ -118,14 +208,14 @@ def _quorums(rng: random.Random, n: int, variant: str) -> tuple[int | None, int 
     return None, None
 
 
-def _delay(rng: random.Random) -> Delay:
+def _delay(rng: _Draws) -> Delay:
     if rng.random() < 0.25:
         return Delay(kind="exponential", mean=float(rng.randint(3, 30)))
     low = rng.randint(1, 10)
     return Delay(low=low, high=low + rng.randint(0, 60))
 
 
-def _groups(rng: random.Random, names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+def _groups(rng: _Draws, names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     shuffled = list(names)
     rng.shuffle(shuffled)
     parts = rng.randint(2, min(3, len(names)))
@@ -134,7 +224,7 @@ def _groups(rng: random.Random, names: tuple[str, ...]) -> tuple[tuple[str, ...]
     return tuple(tuple(shuffled[a:b]) for a, b in itertools.pairwise(bounds))
 
 
-def _storms(rng: random.Random, names: tuple[str, ...], calm_at: int) -> list[TimelineEvent]:
+def _storms(rng: _Draws, names: tuple[str, ...], calm_at: int) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
     for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
         start = rng.randint(0, calm_at - 1)
@@ -145,7 +235,7 @@ def _storms(rng: random.Random, names: tuple[str, ...], calm_at: int) -> list[Ti
     return events
 
 
-def _crashes(rng: random.Random, names: tuple[str, ...], calm_at: int) -> list[TimelineEvent]:
+def _crashes(rng: _Draws, names: tuple[str, ...], calm_at: int) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
     for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
         name = rng.choice(names)

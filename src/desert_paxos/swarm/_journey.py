@@ -15,7 +15,8 @@ the end the travellers' history is linearizable (safety).
 
 A journey desert is a plain :class:`~desert_paxos.scenario.Scenario` with
 ``"protocol": "multi-paxos"``, so ``--show SEED --save FILE`` writes a file
-``desert-paxos run`` replays exactly. (Shrinking is single-decree only.)
+``desert-paxos run`` replays exactly, and ``--shrink`` makes a failing one
+small (fewer travellers, requests and faults; see ``_shrink``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import random
 from ..protocol import DEFAULT_CARAVANS
 from ..scenario import Network, Scenario
 from ..scenario._journey import Journey, TravellerSpec
-from ._desert import LIVENESS_TICKS, Desert, _crashes, _delay, _storms, calm_down
+from ._desert import LIVENESS_TICKS, Desert, _crashes, _delay, _Draws, _storms, calm_down
 
 __all__ = ["TRAVELLERS", "draw_journey"]
 
@@ -35,7 +36,7 @@ _KEYS = ("water", "dates")
 
 def draw_journey(seed: int, variant: str = "paxos") -> Desert:
     """The journey of ``seed``; the same seed always draws the same journey."""
-    rng = random.Random(seed)
+    rng = _Draws(random.Random(seed))
     n = rng.randint(3, 5)
     names = DEFAULT_CARAVANS[:n]
     travellers = tuple(
