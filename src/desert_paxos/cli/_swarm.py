@@ -129,8 +129,6 @@ def _check_args(args: argparse.Namespace) -> None:
     known = VARIANTS if args.protocol == "paxos" else JOURNEY_VARIANTS
     if args.variant not in known:
         problems.append(f"--variant {args.variant!r} is unknown (known: {', '.join(known)})")
-    if args.shrink and args.protocol != "paxos":
-        problems.append("--shrink shrinks single-decree deserts only; use --show SEED --save FILE")
     if args.scheduler and args.executor != "dask":
         problems.append("--scheduler needs --executor dask")
     if args.save and args.show is None:
@@ -251,7 +249,7 @@ def _sigterm_interrupts() -> Iterator[None]:
 def _shrink_first(seed: int, args: argparse.Namespace, out: IO[str]) -> None:
     from ..swarm import draw_desert, shrink
 
-    desert = draw_desert(seed, args.variant)
+    desert = draw_desert(seed, args.variant, args.protocol)
     shrunk = shrink(desert)
     path = Path(args.out) / f"swarm-{seed}-shrunk.json"
     _write_scenario(path, shrunk.scenario.to_json())

@@ -13,7 +13,11 @@ change helps any more (or the run budget is spent):
 2. remove one timeline event (a sandstorm, a calm, a crash, a recovery), last
    first;
 3. remove one proposal;
-4. lower the rates: no loss, no duplication, then half of each, then a
+4. on a journey (``"protocol": "multi-paxos"``): a traveller's workload
+   becomes the requests it drew (explicit, so each can go), then remove one
+   traveller, then one request of a traveller (a workload's count lowered by
+   one), last first;
+5. lower the rates: no loss, no duplication, then half of each, then a
    narrower delay.
 
 The liveness phase (the calm, the clean network, the recoveries and the
@@ -32,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..scenario import Delay, Expectation, Network, Scenario
+from ..scenario._journey import Journey, TravellerSpec
 from ..sim import Simulation
 from ._desert import Desert
 from ._run import Verdict, verdict_of
@@ -52,7 +57,15 @@ class Shrunk:
 
 
 def _events(scenario: Scenario) -> int:
-    return len(scenario.timeline) + len(scenario.proposals)
+    """Timeline events, proposals and (on a journey) the travellers' requests."""
+    return len(scenario.timeline) + len(scenario.proposals) + _requests(scenario)
+
+
+def _requests(scenario: Scenario) -> int:
+    journey = scenario.journey
+    if journey is None:
+        return 0
+    return sum(len(t.requests) or t.count for t in journey.travellers)
 
 
 def shrink(desert: Desert, *, budget: int = 400) -> Shrunk:
@@ -67,7 +80,7 @@ def shrink(desert: Desert, *, budget: int = 400) -> Shrunk:
     changed = True
     while changed and runs < budget:
         changed = False
-        for candidate in _candidates(desert, current):
+        for candidate in _candidates(desert, current, want[0] == "liveness"):
             if runs >= budget:
                 break
             runs += 1
@@ -114,8 +127,9 @@ def _cut(desert: Desert, scenario: Scenario, verdict: Verdict) -> Scenario:
     )
 
 
-def _candidates(desert: Desert, s: Scenario) -> Iterator[Scenario]:
-    liveness = s.expect.decided is not None
+def _candidates(desert: Desert, s: Scenario, live: bool = False) -> Iterator[Scenario]:
+    # a journey's liveness is judged by the verdict (it expects no decision)
+    liveness = s.expect.decided is not None or (s.journey is not None and live)
     protected = desert.calm_at if liveness else s.until + 1
     timeline = s.timeline
     for i in reversed(range(len(timeline))):
@@ -125,7 +139,54 @@ def _candidates(desert: Desert, s: Scenario) -> Iterator[Scenario]:
     for i in reversed(range(len(proposals))):
         if proposals[i].at < protected and len(proposals) > 1:
             yield dataclasses.replace(s, proposals=proposals[:i] + proposals[i + 1 :])
+    if s.journey is not None:
+        yield from _smaller_journeys(s, s.journey)
     yield from _calmer_networks(s)
+
+
+def _smaller_journeys(s: Scenario, journey: Journey) -> Iterator[Scenario]:
+    """Fewer travellers, fewer requests (a drawn workload first written out)."""
+    travellers = journey.travellers
+
+    def with_travellers(specs: tuple[TravellerSpec, ...]) -> Scenario:
+        return dataclasses.replace(s, journey=dataclasses.replace(journey, travellers=specs))
+
+    if any(t.count and not t.requests for t in travellers):
+        written = _written_out(s)
+        if written != travellers:
+            yield with_travellers(written)
+    for i in reversed(range(len(travellers))):
+        if len(travellers) > 1:
+            yield with_travellers(travellers[:i] + travellers[i + 1 :])
+    for i in reversed(range(len(travellers))):
+        spec = travellers[i]
+        fewer: list[TravellerSpec] = []
+        if len(spec.requests) > 1:
+            for j in reversed(range(len(spec.requests))):
+                kept = spec.requests[:j] + spec.requests[j + 1 :]
+                fewer.append(dataclasses.replace(spec, requests=kept))
+        elif not spec.requests and spec.count > 1:
+            fewer.append(dataclasses.replace(spec, count=spec.count - 1))
+        for smaller in fewer:
+            yield with_travellers((*travellers[:i], smaller, *travellers[i + 1 :]))
+
+
+def _written_out(s: Scenario) -> tuple[TravellerSpec, ...]:
+    """The travellers with each workload replaced by the requests it draws in this run."""
+    from ..protocol.multi import Traveller
+
+    sim = Simulation(s)
+    sim.start()  # the travellers draw their workloads as they wake
+    out: list[TravellerSpec] = []
+    assert s.journey is not None
+    for spec in s.journey.travellers:
+        node = sim.caravans.get(spec.name)
+        if spec.requests or not isinstance(node, Traveller):
+            out.append(spec)
+            continue
+        drawn = tuple((c.op, c.key, c.value, c.expected) for c in node.plan.operations)
+        out.append(dataclasses.replace(spec, requests=drawn, count=0))
+    return tuple(out)
 
 
 def _calmer_networks(s: Scenario) -> Iterator[Scenario]:
