@@ -15,7 +15,8 @@ appended; and the page is sent only what changed: for every list, the length
 of the part it already has and the new tail (a rider still riding at the last
 look is sent again when it arrives or is lost). When the session forks (an act
 after travelling back), the record shares its past with the old one: the feed
-keeps that common part and reads only the new course. A new scenario or seed
+keeps that common part and reads only the new course (the room tells it how much
+of the past a fork kept, so only the lines after that are compared). A new scenario or seed
 starts a new feed (``reset``).
 
 The feed never changes the session: it reads the time machine's record.
@@ -67,8 +68,12 @@ class LiveFeed:
 
     # -- reading the session ------------------------------------------------------------
 
-    def update(self, session: Session) -> dict[str, Any] | None:
-        """The delta since the last call (None when the data did not change)."""
+    def update(self, session: Session, *, shared: int = 0) -> dict[str, Any] | None:
+        """The delta since the last call (None when the data did not change).
+
+        ``shared``: how many leading lines of the session's record are known to be
+        those read last (a fork keeps its past, see :meth:`Room.execute`), compared no more.
+        """
         tm = session.tm
         lines = tm.lines
         reset = self._builder is None or session.base is not self._base
@@ -80,7 +85,8 @@ class LiveFeed:
             if kept and lines[kept - 1] is not self._lines[kept - 1]:
                 kept = common_prefix(self._lines, lines)
         else:
-            kept = common_prefix(self._lines, lines)
+            shared = max(0, min(shared, len(self._lines), len(lines)))
+            kept = shared + common_prefix(self._lines[shared:], lines[shared:])
         builder = self._builder
         assert builder is not None
         self._tm = tm

@@ -124,6 +124,7 @@ class Room:
         """
         session = self.session
         before_tm, before_base = session.tm, session.base
+        before_position = before_tm.position
         future = before_tm.frontier - before_tm.position
         rejected = session.rejected
         self.screen.maps = typed
@@ -143,7 +144,12 @@ class Room:
         if lines:
             self.transcript.extend(lines)
             messages.append({"type": "say", "lines": lines, "error": session.rejected > rejected})
-        delta = self.feed.update(session)
+        # A new course forked from the old one keeps the record up to where the act was made
+        # (a step earlier when the run had ended): the feed compares only the lines after it.
+        shared = 0
+        if session.tm is not before_tm and session.base is before_base:
+            shared = before_tm.seq_after[max(0, before_position - 1)]
+        delta = self.feed.update(session, shared=shared)
         if delta is not None:
             messages.append(delta)
         at = self.where()
