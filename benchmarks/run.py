@@ -56,6 +56,7 @@ EXTRA_BENCHES = (
     "bench_swarm",
     "bench_goto",
     "bench_viewer",
+    "bench_serve",  # the live page at 10,000 events: milliseconds per interaction (issue 10)
     "bench_journey",  # the long journey: committed requests per second
 )
 
