@@ -59,7 +59,16 @@ from ..scenario import Proposal as PlannedProposal
 from ..scenario._load import LIMITS as SCENARIO_LIMITS
 from ..scenario._load import _Validator
 from ._commands import Command, ReplError, command_named, help_lines, parse_line
-from ._journey import is_journey, journey_picture, leader_lines, log_lines, parse_request
+from ._journey import (
+    chosen_nights,
+    is_journey,
+    journey_picture,
+    journey_state_lines,
+    journey_why_lines,
+    leader_lines,
+    log_lines,
+    parse_request,
+)
 from ._machine import ReplayMismatch, TimeMachine, encode_event
 from ._map import DesertPicture, draw_desert
 from ._screen import Screen
@@ -240,11 +249,12 @@ class Session:
             case "map":
                 _no_args(args, command)
                 self.show_map()
-            case "state" | "why" if is_journey(self.tm):
-                raise ReplError(
-                    f"/{command.name} reads one campsite's caravans; on a journey: /log C "
-                    "(a caravan's nights), /leader, /map"
-                )
+            case "state" if is_journey(self.tm):
+                name = self._caravan_arg(args, command, optional=True)
+                for text in journey_state_lines(self.tm, name, self.screen.width):
+                    self.screen.say(text, indent=" " * 12)
+            case "why" if is_journey(self.tm):
+                self._journey_why(self._caravan_arg(args, command, optional=True))
             case "state":
                 name = self._caravan_arg(args, command, optional=True)
                 for text in state_lines(self.tm, name, self.screen.width):
@@ -653,6 +663,24 @@ class Session:
             ):
                 self.screen.whole(text, "dim" if protocol else None)
 
+    def _journey_why(self, name: str | None) -> None:
+        width = self.screen.width
+        if name is not None:
+            for text in journey_why_lines(self.tm, name, width):
+                self.screen.whole(text)
+            return
+        chosen = chosen_nights(self.tm)
+        self.screen.say(
+            f"Chosen nights (a majority voted one command): {', '.join(map(str, chosen))}."
+            if chosen
+            else "No night is chosen yet: no majority has written a vote for one command.",
+            "bold",
+        )
+        for caravan in self.names:
+            self.screen.say(f"{caravan}:", "bold")
+            for text in journey_why_lines(self.tm, caravan, width):
+                self.screen.whole(f"  {text}")
+
     def _why(self, name: str | None) -> None:
         if name is not None:
             for text in why_lines(self.tm, name):
@@ -676,15 +704,20 @@ class Session:
         s = self.screen
         s.say(f"!!! SAFETY VIOLATED at t={v.t}: {v.invariant} — {v.rule}", "bold white on red")
         s.say(f"!!! {v.message}", "bold red")
-        variant = self.tm.sim.config.variant
+        journey = is_journey(self.tm)
+        variant = self.tm.sim.protocol_config.variant if journey else self.tm.sim.config.variant
         if variant.name != "paxos":
             s.say(f"This desert runs the broken variant {variant.name!r}: {variant.lesson}")
         mentioned = [(v.message.find(n), n) for n in self.names if n in v.message]
         culprit = min(mentioned)[1] if mentioned else None
         if culprit is not None:
             s.say(f"Why is {culprit} there?", "bold")
-            for text in why_lines(self.tm, culprit):
-                s.say(f"  {text}")
+            if journey:
+                for text in journey_why_lines(self.tm, culprit, s.width):
+                    s.whole(f"  {text}")
+            else:
+                for text in why_lines(self.tm, culprit):
+                    s.say(f"  {text}")
         s.say("Reproduce it with:", "bold")
         s.whole(f"  {self.reproduce_command()}")
         s.say("The run is paused here: /timeline shows how it came to this, /back goes before it.")
