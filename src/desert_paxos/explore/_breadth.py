@@ -10,9 +10,12 @@ search calls it on its share of a level (see ``_parallel``).
 symmetry, fastest), or as one small integer, ``a + (f << A_BITS)``: ``a``
 numbers its *low part* (crashes, ghost, the caravans' local codes, votes) and
 ``f`` its riders on the way, each in a table of the distinct values met (far
-fewer than states: many states share a low part, many share their riders), so
-a stored state costs one dictionary entry and one small integer, and its parent
-is the very object stored for the parent.
+fewer than states: many states share a low part, many share their riders). The
+serial search then keeps no object per state (*packed*, ``_expand_packed``):
+the states seen are the sorted ``f`` of each low part in an array of 4-byte
+integers, and each level is two arrays, its keys and where each one's parent
+sits in the level before, so a path is followed back through the arrays. A
+parallel search keeps a dictionary from each key to its parent, a whole state.
 
 *Moves.* The moves of a state are made first (the next states, in the order of
 :meth:`Model.successors`), then taken in that order up to the first one that
