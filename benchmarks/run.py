@@ -22,8 +22,10 @@ them (``wall``); on an idle machine the two agree within a few percent.
    program has it; and once more with an empty cache (every module compiled).
 3. ``import desert_paxos.protocol`` in a fresh interpreter (``-X importtime``).
 4. The figures of ``bench_explore.py``, ``bench_swarm.py``, ``bench_goto.py``,
-   ``bench_journey.py`` (the journey's committed requests per second)
-   and ``bench_viewer.py`` (each ``main()`` returns a dict), when they exist.
+   ``bench_journey.py`` (the journey's committed requests per second),
+   ``bench_viewer.py``, ``bench_serve.py``, ``bench_linearizable.py`` (a 10,000-operation
+   history checked) and ``bench_budget.py`` (events per CPU second however a run is
+   watched) (each ``main()`` returns a dict), when they exist.
 
 Everything lands in ``benchmarks/results.json`` with the machine and Python.
 
@@ -58,6 +60,8 @@ EXTRA_BENCHES = (
     "bench_viewer",
     "bench_serve",  # the live page at 10,000 events: milliseconds per interaction (issue 10)
     "bench_journey",  # the long journey: committed requests per second
+    "bench_linearizable",  # issue 13: a 10,000-operation history checked in under 2 s
+    "bench_budget",  # run's default event budget: events per CPU second, however watched
 )
 
 # Issue 11's headline figures, copied to the top level of results.json from their sections.
@@ -162,13 +166,27 @@ def _environment(**changes: str | None) -> dict[str, str]:
     return env
 
 
-def _wall_ms(command: list[str], env: dict[str, str], repeat: int) -> list[float]:
+def _wall_ms(
+    command: list[str], env: dict[str, str], repeat: int, cpu: list[float] | None = None
+) -> list[float]:
+    """Wall milliseconds of ``repeat`` runs of ``command``; each run's CPU milliseconds
+    (user + system, from the children's resource usage) appended to ``cpu`` if given."""
     samples = []
     for _ in range(repeat):
+        used = _children_cpu()
         start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
         samples.append((time.perf_counter() - start) * 1000.0)
+        if cpu is not None:
+            cpu.append((_children_cpu() - used) * 1000.0)
     return samples
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure_calm_day(repeat: int) -> dict[str, Any]:
@@ -177,13 +195,16 @@ def measure_calm_day(repeat: int) -> dict[str, Any]:
     command += ["--log-level", "quiet"]
     cached = _environment(PYTHONDONTWRITEBYTECODE=None)
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=cached)  # writes the cache
-    warm = _wall_ms(command, cached, repeat)
+    warm_cpu: list[float] = []
+    warm = _wall_ms(command, cached, repeat, warm_cpu)
     with tempfile.TemporaryDirectory(prefix="desert-pycache-") as empty:
         cold_env = _environment(PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=empty)
         cold = _wall_ms(command, cold_env, max(3, repeat // 2))
     bare = _wall_ms([sys.executable, "-c", "pass"], cached, repeat)
     return {
         "wall_ms": _median_spread(warm),
+        # The process's own CPU time: what a loaded machine cannot inflate.
+        "cpu_ms": _median_spread(warm_cpu),
         "no_bytecode_cache_wall_ms": _median_spread(cold),
         "bare_python_ms": _median_spread(bare),
     }
@@ -372,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_vs_simpy_idiomatic": round(rates["sim"] / rates["idiomatic"], 3),
         "traced_ratio_vs_simpy_lean": round(traced_ratio, 3),
         "run_calm_day_wall_ms": round(calm["wall_ms"]["median"], 1),
+        "run_calm_day_cpu_ms": round(calm["cpu_ms"]["median"], 1),
         "run_calm_day_no_bytecode_cache_wall_ms": round(
             calm["no_bytecode_cache_wall_ms"]["median"], 1
         ),
