@@ -18,7 +18,8 @@ linearizable by construction, so every search runs to its end.
 The history is written as JSON Lines text (the format ``desert-paxos
 linearizable`` reads) and measured two ways, each ``RUNS`` times (min, median,
 max of wall time on ``time.perf_counter``): the check of the parsed history
-alone (the target), and reading the text plus the check. The same is measured
+alone (the target), and reading the text plus the check. ``main()`` returns the
+figures (``make bench`` keeps them in ``results.json``). The same is measured
 for ``CROWDED`` clients, three times as many operations in flight at once, for
 comparison (no target).
 
@@ -35,6 +36,7 @@ import time
 from typing import Any
 
 from desert_paxos.check import check_history, parse_history
+from figures import spread
 
 OPERATIONS = 10_000
 KEYS = ("water", "dates", "salt", "tea", "rope")
@@ -135,8 +137,8 @@ def _line(what: str, seconds: list[float]) -> str:
     )
 
 
-def measure(clients: int) -> float:
-    """Print the figures for ``clients`` clients; the median seconds of the check."""
+def measure(clients: int) -> dict[str, Any]:
+    """Print the figures for ``clients`` clients, and return them (seconds as spreads)."""
     lines = [json.dumps(e) for e in simulate(clients=clients)]
     history = parse_history(lines, "kv")
     result = check_history(history)
@@ -151,14 +153,31 @@ def measure(clients: int) -> float:
     with_reading = _times(lambda: check_history(parse_history(lines, "kv")))
     print("  " + _line("check", check_only))
     print("  " + _line("read + check", with_reading))
-    return statistics.median(check_only)
+    return {
+        "clients": clients,
+        "operations": counts["operations"],
+        "keys": counts["keys"],
+        "info": counts["info"],
+        "states": counts["states"],
+        "verdict": result.verdict,
+        "check_seconds": spread(check_only, 3),
+        "read_and_check_seconds": spread(with_reading, 3),
+    }
 
 
-def main() -> None:
-    median = measure(CLIENTS)
+def main() -> dict[str, Any]:
+    target = measure(CLIENTS)
+    median = target["check_seconds"]["median"]
     verdict = "met" if median < TARGET_SECONDS else "missed"
     print(f"target: the check under {TARGET_SECONDS:g} s with {CLIENTS} clients — {verdict}")
-    measure(CROWDED)
+    crowded = measure(CROWDED)
+    return {
+        "linearizable_check_seconds": target["check_seconds"],
+        "linearizable_target_seconds": TARGET_SECONDS,
+        "linearizable_operations": target["operations"],
+        "linearizable": target,
+        "linearizable_crowded": crowded,
+    }
 
 
 if __name__ == "__main__":
