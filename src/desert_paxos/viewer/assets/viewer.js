@@ -64,15 +64,39 @@ function mountDesertViewer(D, opts) {
   // What the page looks up, derived from D: computed at mount and again by update(D) when a live
   // session's data grew or was cut (a fork), so both draw from the same lists.
   const LINGER = 60; // ticks a lost rider's cross may stay on the map
-  let times, riders, riderById, majorities, chosenList, quorumRole, majorityAt, teacherNotes, headlineAt, noteAt;
-  let BUCKET, buckets, copiesOf, markTimes, outagesOf;
+  let times, riders = [], riderById = new Map(), majorities, chosenList, quorumRole, majorityAt, teacherNotes;
+  let headlineAt = new Int32Array(0), noteAt = new Int32Array(0);
+  let BUCKET = 0, buckets = [], copiesOf, markTimes, outagesOf;
+  let rowsSeen = [], eventsSeen = []; // the rider rows and events the lists were derived from
+  const samePrefix = (a, b) => { // how many leading items two lists share, by identity
+    const n = Math.min(a.length, b.length);
+    let i = 0;
+    while (i < n && a[i] === b[i]) i++;
+    return i;
+  };
   function derive() {
     times = D.times;
-    riders = D.riders.map((a) => ({
-      id: a[0], s: a[1], d: a[2], ty: a[3], t0: a[4], t1: a[5], fate: a[6], reason: a[7],
-      copy: a[8], si: a[9], fi: a[10],
-    }));
-    riderById = new Map(riders.map((r) => [r.id, r]));
+    // Riders: the rows a live page kept are the same objects, so only the new ones are read.
+    const keptRiders = samePrefix(rowsSeen, D.riders);
+    const bucket = Math.max(1, Math.ceil((D.drawnUntil + 1) / 2048));
+    if (bucket !== BUCKET) { BUCKET = bucket; buckets = []; riders.forEach((r, i) => { if (i < keptRiders) spread(r, i); }); }
+    for (let i = riders.length - 1; i >= keptRiders; i--) { // gone: out of the index and the buckets
+      const r = riders[i];
+      if (riderById.get(r.id) === r) riderById.delete(r.id);
+      for (let b = Math.floor(r.t0 / BUCKET); b <= Math.floor((r.t1 + LINGER) / BUCKET); b++) {
+        const list = buckets[b];
+        while (list && list.length && list[list.length - 1] >= keptRiders) list.pop();
+      }
+    }
+    riders.length = keptRiders;
+    for (let i = keptRiders; i < D.riders.length; i++) {
+      const a = D.riders[i];
+      const r = { id: a[0], s: a[1], d: a[2], ty: a[3], t0: a[4], t1: a[5], fate: a[6], reason: a[7], copy: a[8], si: a[9], fi: a[10] };
+      riders.push(r); riderById.set(r.id, r); spread(r, i);
+    }
+    rowsSeen = D.riders.slice();
+    copiesOf = new Map();
+    for (const r of riders) if (r.copy >= 0) copiesOf.set(r.copy, r.id);
     // The lessons: majorities (phase-1 quorums), chosen moments, teacher's notes.
     majorities = D.majorities.map((a) => ({
       index: a[0], until: a[1], proposer: a[2], ballot: a[3], members: a[4], riders: a[5], chosen: a[6], overlap: a[7],
@@ -87,24 +111,24 @@ function mountDesertViewer(D, opts) {
     }
     majorityAt = new Map(majorities.map((m, i) => [m.index, i]));
     teacherNotes = new Set(D.notes);
-    // The headline is a story event (never a timer or a logbook line); a teacher's note has its own line.
-    headlineAt = new Int32Array(times.length); noteAt = new Int32Array(times.length);
-    for (let k = 0, h = -1, n = -1; k < times.length; k++) {
+    // The headline is a story event (never a timer or a logbook line); a teacher's note has its own
+    // line. Read on from the first event that changed.
+    const keptEvents = Math.min(samePrefix(eventsSeen, D.events), headlineAt.length);
+    const heads = new Int32Array(times.length), notes = new Int32Array(times.length);
+    heads.set(headlineAt.subarray(0, keptEvents)); notes.set(noteAt.subarray(0, keptEvents));
+    headlineAt = heads; noteAt = notes;
+    for (let k = keptEvents, h = k ? heads[k - 1] : -1, n = k ? notes[k - 1] : -1; k < times.length; k++) {
       if (teacherNotes.has(k)) n = k;
       else if (D.levels[k] <= 1 || D.kinds[k] === "chosen") h = k;
-      headlineAt[k] = h; noteAt[k] = n;
+      heads[k] = h; notes[k] = n;
     }
-    // Riders by time bucket, so "who rides between tA and tB" never scans them all.
-    BUCKET = Math.max(1, Math.ceil((D.drawnUntil + 1) / 2048));
-    buckets = [];
-    riders.forEach((r, i) => {
-      for (let b = Math.floor(r.t0 / BUCKET); b <= Math.floor((r.t1 + LINGER) / BUCKET); b++) (buckets[b] || (buckets[b] = [])).push(i);
-    });
-    copiesOf = new Map();
-    for (const r of riders) if (r.copy >= 0) copiesOf.set(r.copy, r.id);
+    eventsSeen = D.events.slice();
     D.storms = D.storms.map((s) => (Array.isArray(s) ? { start: s[0], end: s[1], groups: s[2], raging: !!s[3] } : s));
     markTimes = D.marks.map((mk) => times[mk[0]]);
     outagesOf = names.map((_, i) => D.outages.filter((o) => o[0] === i));
+  }
+  function spread(r, i) { // riders by time bucket, so "who rides between tA and tB" never scans them all
+    for (let b = Math.floor(r.t0 / BUCKET); b <= Math.floor((r.t1 + LINGER) / BUCKET); b++) (buckets[b] || (buckets[b] = [])).push(i);
   }
   derive();
   function majorityNow(cursor) { // the latest majority whose moment is on screen
