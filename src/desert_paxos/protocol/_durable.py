@@ -20,10 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._ballot import Ballot
+from ._quick import quick_init
 
 __all__ = ["EMPTY_RECORD", "AcceptorRecord"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AcceptorRecord:
     promised: Ballot | None = None

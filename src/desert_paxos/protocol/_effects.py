@@ -24,10 +24,12 @@ from typing import Any
 from ._ballot import Ballot
 from ._durable import AcceptorRecord
 from ._messages import Message
+from ._quick import quick_init
 
 __all__ = ["Adopt", "CancelTimer", "Decide", "Effect", "Persist", "Send", "SetTimer"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Send:
     dst: str
@@ -36,6 +38,7 @@ class Send:
     msg: Message | Any
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SetTimer:
     """Arm (or re-arm) the named timer to fire after ``low``..``high`` ticks."""
@@ -45,11 +48,13 @@ class SetTimer:
     high: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CancelTimer:
     name: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Persist:
     """Write the acceptor's durable record before any message that depends on it."""
@@ -57,12 +62,14 @@ class Persist:
     record: AcceptorRecord | Any  # the journey's caravans write a ``multi.Logbook``
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decide:
     ballot: Ballot
     value: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Adopt:
     """A proposer takes the value reported under ``from_ballot`` instead of its own wish."""

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._ballot import Ballot, ballot_from_json, ballot_to_json
+from ._quick import quick_init
 
 __all__ = [
     "Accept",
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Proposal:
     """A value accepted under a ballot, as reported in a promise."""
@@ -53,41 +55,48 @@ class Proposal:
     value: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Prepare:
     ballot: Ballot
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Promise:
     ballot: Ballot
     accepted: Proposal | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Accept:
     ballot: Ballot
     value: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Accepted:
     ballot: Ballot
     value: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Nack:
     ballot: Ballot
     promised: Ballot
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decided:
     ballot: Ballot
     value: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Inquire:
     pass
