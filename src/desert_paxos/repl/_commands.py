@@ -77,7 +77,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "state",
         "[caravan]",
-        "promise, vote, proposer phase and votes, decision",
+        "promise, vote, phase, decision; a journey's nights too",
         "/state Itri",
         _LOOK,
     ),
@@ -94,7 +94,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "why",
         "[caravan]",
-        "why a caravan is where it is, in plain words",
+        "why a caravan acted as it did, and the rule at work",
         "/why Taziri",
         _LOOK,
     ),
