@@ -51,37 +51,11 @@ def test_swarm_of_journeys_from_the_command_line(tmp_path: Path) -> None:
     done = cli("swarm", "--protocol", "multi-paxos", "--seeds", "20", "--executor", "inline")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "20 held, 0 failed" in done.stdout
-    broken = cli(
-        "swarm",
-        "--protocol",
-        "multi-paxos",
-        "--variant",
-        "twice-executed",
-        "--seeds",
-        "10",
-        "--executor",
-        "inline",
-    )
-    assert (
-        broken.returncode == 1
-        and "--protocol multi-paxos --variant twice-executed" in broken.stdout
-    )
     wrong = cli("swarm", "--protocol", "multi-paxos", "--variant", "forgetful-acceptor")
     assert wrong.returncode == 2 and "stale-read" in wrong.stderr
-    shrink = cli(
-        "swarm",
-        "--protocol",
-        "multi-paxos",
-        "--variant",
-        "twice-executed",
-        "--seeds",
-        "10",
-        "--executor",
-        "inline",
-        "--shrink",
-        "--out",
-        str(tmp_path),
-    )
+    broken = ("--variant", "twice-executed", "--seeds", "10", "--executor", "inline")
+    shrink = cli("swarm", "--protocol", "multi-paxos", *broken, "--shrink", "--out", str(tmp_path))
+    assert "--protocol multi-paxos --variant twice-executed" in shrink.stdout
     assert shrink.returncode == 1, shrink.stdout + shrink.stderr
     shrunk = sorted(tmp_path.glob("swarm-*-shrunk.json"))
     assert len(shrunk) == 1 and "Shrunk seed" in shrink.stdout
