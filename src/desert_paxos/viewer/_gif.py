@@ -23,6 +23,18 @@ own colour and left up longer). Text uses Pillow's built-in font, so
 the same trace gives the same bytes on every machine; characters it lacks are
 spelled in ASCII.
 
+A journey (a Multi-Paxos trace, header ``"protocol": "multi-paxos"``) is drawn
+by the same painter with the parts that differ chosen by the header: its steps
+are told in the journey's story voice (``narrate._journey``), with elections,
+a caravan standing for election, nights chosen, requests and answers as key
+steps (heartbeats and lost riders come last); beneath each caravan's name its
+role (the leader under its banner, with a flag on its tent; those that follow
+or stand for election) and how many nights it knows and has executed, read
+by :class:`._journey.JourneyFold`; the travellers stand on the oval too, each
+with what it waits on; riders take the journey's colours (an unknown kind is
+drawn grey); and the strip tells the nights chosen so far (the latest that
+fit) and the requests answered.
+
 Pillow is imported inside the functions that draw.
 """
 
@@ -37,10 +49,12 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import output_binary
 from ..narrate import event_level, fmt_ballot, story_voice
+from ..narrate._journey import JourneyStory, journey_story_voice
 from ..narrate._voices import (
     _CARRIES as RIDER_WORDS,
 )  # what each rider carries, in the glossary's words
 from ..trace import incomplete_note, summarize_trace
+from ._journey import JourneyFold
 from ._model import Majority, RunModel, StateFold, build_model
 
 if TYPE_CHECKING:
@@ -59,6 +73,21 @@ _KEY_KINDS = frozenset(
         "decide",
         "adopt",
         "chosen",
+        "sandstorm",
+        "calm",
+        "crash",
+        "recover",
+        "violation",
+        "note",
+    }
+)
+# A journey's key steps: its elections, nights chosen, travellers' requests and answers.
+_JOURNEY_KEY_KINDS = frozenset(
+    {
+        "elected",
+        "chosen",
+        "request",
+        "response",
         "sandstorm",
         "calm",
         "crash",
@@ -112,6 +141,28 @@ _COLOURS = {
     "decided": (29, 127, 58),
     "inquire": (107, 111, 118),
 }
+_TRAVELLER = (0, 128, 160)  # a traveller, its requests and their answers
+_HEARTBEAT = (196, 84, 150)
+# A journey's riders: the single-decree colours for the same messages, and its own kinds'.
+_JOURNEY_COLOURS = {
+    **{kind: _COLOURS[kind] for kind in ("prepare", "promise", "accept", "accepted", "nack")},
+    "decision": _COLOURS["decided"],
+    "heartbeat": _HEARTBEAT,
+    "request": _TRAVELLER,
+    "response": _TRAVELLER,
+    "catch_up": _COLOURS["inquire"],
+    "snapshot": _COLOURS["inquire"],
+}
+# The journey's legend: one colour per line, in the glossary's words.
+_JOURNEY_LEGEND = (
+    *((RIDER_WORDS[kind], _COLOURS[kind]) for kind in ("prepare", "promise", "accept")),
+    (RIDER_WORDS["accepted"], _COLOURS["accepted"]),
+    (RIDER_WORDS["nack"], _COLOURS["nack"]),
+    ("news of a night", _COLOURS["decided"]),
+    ("heartbeat", _HEARTBEAT),
+    ("request, answer", _TRAVELLER),
+    ("catch-up", _COLOURS["inquire"]),
+)
 _NAMED_COLOURS = (
     _SAND,
     _MAP,
@@ -138,6 +189,7 @@ _NAMED_COLOURS = (
     *_COLOURS.values(),
     *(colour for pair in _BUBBLES for colour in pair),
 )
+_JOURNEY_NAMED_COLOURS = (*_NAMED_COLOURS, _TRAVELLER, _HEARTBEAT)
 _ASCII = {
     "—": "-",
     "–": "-",
@@ -178,8 +230,16 @@ def _merged_broadcast(events: list[dict[str, Any]], start: int, caravans: list[s
     return end
 
 
-def gif_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep]:
-    """Every moment of the run worth a frame, in order, with its story caption."""
+def gif_steps(
+    events: list[dict[str, Any]], caravans: list[str], *, journey: bool = False
+) -> list[GifStep]:
+    """Every moment of the run worth a frame, in order, with its story caption.
+
+    A ``journey`` (a Multi-Paxos trace) is told in the journey's story voice, with its
+    own key steps: elections, nights chosen, requests and answers, and the desert's events.
+    """
+    if journey:
+        return _journey_steps(events, caravans)
     steps: list[GifStep] = []
     index = 0
     while index < len(events):
@@ -228,14 +288,75 @@ def gif_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep
     return steps
 
 
+def _journey_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep]:
+    """:func:`gif_steps` of a journey: the steps its story tells, in its voice and levels."""
+    story = JourneyStory()  # told in order, so a caption has the story's context
+    told = [story.tell(event) for event in events]
+    steps: list[GifStep] = []
+    index = 0
+    while index < len(events):
+        event = events[index]
+        kind = event.get("kind")
+        self_message = event.get("src") is not None and event.get("src") == event.get("dst")
+        if kind in _JOURNEY_KEY_KINDS:
+            steps.append(GifStep(index, 0, told[index].story, note=kind == "note"))
+        elif kind == "send" and "copy_of" not in event:
+            last = _merged_broadcast(events, index, caravans)
+            group = events[index : last + 1]
+            dsts = [str(e.get("dst")) for e in group]
+            msg = event.get("msg")
+            # Heartbeats ride all journey long: they come after the riders that do the work.
+            tier = 2 if isinstance(msg, dict) and msg.get("type") == "heartbeat" else 1
+            if len(group) > 1:
+                everyone = sorted(dsts) == sorted(caravans)
+                caption = journey_story_voice(dict(event, dst=dsts), everyone=everyone)
+                steps.append(GifStep(last, tier, _sentence(caption)))
+            elif not self_message:
+                steps.append(GifStep(index, tier, _sentence(told[index].story)))
+            index = last
+        elif kind == "send":  # the desert's duplicate of a rider
+            caption = "The desert doubles a rider: " + _sentence(told[index].story)
+            steps.append(GifStep(index, 1, caption))
+        elif kind == "timer" and told[index].level <= 1:  # a caravan stands for election
+            steps.append(GifStep(index, 0, told[index].story))
+        elif kind == "drop":  # riders lost: to a collapsed caravan, or in a sandstorm
+            steps.append(GifStep(index, 2, told[index].story))
+        elif kind == "deliver" and not self_message:
+            steps.append(GifStep(index, 2, _sentence(told[index].story)))
+        index += 1
+    if events and events[-1].get("kind") == "end":
+        steps.append(GifStep(len(events) - 1, 0, told[-1].story))
+    elif events:  # a journey cut short: say so, what the trace holds, and the nights chosen
+        nights = len({e.get("slot") for e in events if e.get("kind") == "chosen"})
+        told_nights = f" Nights chosen in it: {nights}."
+        steps.append(
+            GifStep(len(events) - 1, 0, incomplete_note(summarize_trace(events)) + told_nights)
+        )
+    # A second rider told the same way in the same tick (a catch-up's news, a vote sent again)
+    # would draw the same frame again (a frame shows the end of its tick): it is told once.
+    seen: set[tuple[Any, str]] = set()
+    once: list[GifStep] = []
+    for step in steps:
+        key = (events[step.index].get("t"), step.caption)
+        if key not in seen:
+            seen.add(key)
+            once.append(step)
+    return once
+
+
+def _sentence(text: str) -> str:
+    """A rider's story (the journey voice leaves it open) ended as a sentence."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def _choose(steps: list[GifStep], max_frames: int) -> list[GifStep]:
     """At most ``max_frames`` steps: key steps first, then the others sampled evenly."""
     if len(steps) <= max_frames:
         return steps
-    chosen: list[GifStep] = []
+    chosen: list[int] = []  # positions in ``steps``
     budget = max_frames
     for tier in (0, 1, 2):
-        pool = [s for s in steps if s.tier == tier]
+        pool = [number for number, s in enumerate(steps) if s.tier == tier]
         if budget <= 0:
             break
         if len(pool) <= budget:
@@ -243,7 +364,8 @@ def _choose(steps: list[GifStep], max_frames: int) -> list[GifStep]:
         else:
             chosen += [pool[(i * len(pool)) // budget] for i in range(budget)]
         budget = max_frames - len(chosen)
-    return sorted(chosen, key=lambda s: (s.index, s.tier))
+    # In the steps' own order: a trace cut short right after a rider still ends on its note.
+    return [steps[number] for number in sorted(chosen)]
 
 
 def _caption_lines(caption: str) -> list[str]:
@@ -286,10 +408,13 @@ def _ascii(text: str) -> str:
 class _Painter:
     """Draws the desert for one step onto a fresh frame."""
 
-    def __init__(self, model: RunModel) -> None:
+    def __init__(self, model: RunModel, *, journey: bool = False) -> None:
         from PIL import ImageFont
 
         self.model = model
+        self.journey = journey  # a Multi-Paxos journey: leaders, nights and travellers
+        self.colours = _JOURNEY_COLOURS if journey else _COLOURS
+        self.travellers = _travellers(model) if journey else frozenset()
         self.font = ImageFont.load_default(size=13)
         self.small = ImageFont.load_default(size=11)
         self.bold = ImageFont.load_default(size=15)
@@ -303,7 +428,9 @@ class _Painter:
         ]
         self.lane = {name: i for i, name in enumerate(model.caravans)}
 
-    def frame(self, step: GifStep, fold: StateFold) -> Image.Image:
+    def frame(
+        self, step: GifStep, fold: StateFold, nights: JourneyFold | None = None
+    ) -> Image.Image:
         from PIL import Image, ImageDraw
 
         model = self.model
@@ -318,14 +445,100 @@ class _Painter:
         draw.text((WIDTH - 12, 9), clock, font=self.font, fill=_MUTED, anchor="ra")
         self._riders(draw, t)
         self._majority(draw, step.index)
-        self._caravans(draw, fold)
-        self._chosen(draw, step.index, fold)
+        if nights is None:
+            self._caravans(draw, fold)
+            self._chosen(draw, step.index, fold)
+        else:
+            self._journey_caravans(draw, fold, nights)
+            self._nights(draw, nights)
         self._legend(draw)
         self._caption(draw, step)
         end = max(1, model.end_time)
         draw.rectangle((0, HEIGHT - 5, WIDTH, HEIGHT), fill=_FRAME)
         draw.rectangle((0, HEIGHT - 5, int(WIDTH * min(1.0, t / end)), HEIGHT), fill=_PROGRESS)
         return image
+
+    def _journey_caravans(
+        self, draw: ImageDraw.ImageDraw, fold: StateFold, nights: JourneyFold
+    ) -> None:
+        """A journey's caravans: each one's role and nights; its travellers, what they wait on."""
+        for name, (x, y) in zip(self.model.caravans, self.pos, strict=False):
+            if name in self.travellers:
+                self._traveller(draw, name, (x, y), nights)
+                continue
+            state = fold.states[name]
+            promised = state.promised
+            lines: list[tuple[str, tuple[int, int, int]]] = []
+            label = _fit(draw, name, self.font, _LABEL_PX)
+            if not state.alive:
+                draw.ellipse(
+                    (x - 20, y - 20, x + 20, y + 20), fill=(187, 187, 187), outline=(119,) * 3
+                )
+                draw.line((x - 9, y - 9, x + 9, y + 9), fill=_DANGER, width=4)
+                draw.line((x - 9, y + 9, x + 9, y - 9), fill=_DANGER, width=4)
+                label += " - collapsed"
+                kept = f"banner {fmt_ballot(promised)}" if promised is not None else "no promise"
+                lines.append((f"logbook: {kept}", _LABEL))
+            else:
+                banner = nights.leading.get(name)
+                leads = banner is not None
+                draw.ellipse(
+                    (x - 20, y - 20, x + 20, y + 20),
+                    fill=(255, 243, 220),
+                    outline=_PROGRESS if leads else (90, 65, 39),
+                    width=3 if leads else 2,
+                )
+                if leads:  # the leader's banner: a flag on its tent
+                    draw.line((x - 6, y + 11, x - 6, y - 12), fill=_PROGRESS, width=2)
+                    draw.polygon(
+                        [(x - 5, y - 12), (x + 11, y - 6), (x - 5, y)],
+                        fill=_MAJORITY,
+                        outline=_PROGRESS,
+                    )
+                    lines.append((f"leader, banner {fmt_ballot(banner)}", _PROGRESS))
+                elif promised is None:
+                    lines.append(("no promise yet", _LABEL))
+                elif name in nights.standing:
+                    lines.append((f"stands for banner {fmt_ballot(promised)}", _LABEL))
+                elif isinstance(promised, list) and promised[1:] == [name]:
+                    lines.append((f"promised banner {fmt_ballot(promised)}", _LABEL))
+                else:
+                    lines.append((f"follows banner {fmt_ballot(promised)}", _LABEL))
+                known, executed = nights.knows(name), nights.executed.get(name, 0)
+                told = (
+                    f"knows {known} night{'s' if known != 1 else ''}, executed {executed}"
+                    if known
+                    else "no nights yet"
+                )
+                lines.append((told, _LABEL))
+            self._label(draw, (x, y + 28), label, self.font, _INK if state.alive else _DANGER)
+            for number, (line, colour) in enumerate(lines):
+                text = _fit(draw, line, self.small, _LINE_PX)
+                self._label(draw, (x, y + 43 + 12 * number), text, self.small, colour)
+
+    def _traveller(
+        self,
+        draw: ImageDraw.ImageDraw,
+        name: str,
+        at: tuple[float, float],
+        nights: JourneyFold,
+    ) -> None:
+        """A traveller: a small walker, what it asked and had answered, what it waits on."""
+        x, y = at
+        draw.ellipse((x - 14, y - 14, x + 14, y + 14), fill=(216, 230, 242), outline=_TRAVELLER)
+        draw.ellipse((x - 3, y - 10, x + 3, y - 4), fill=_TRAVELLER)  # a walker: head, body
+        draw.line((x, y - 4, x, y + 4), fill=_TRAVELLER, width=2)
+        draw.line((x, y + 3, x - 4, y + 10), fill=_TRAVELLER, width=2)
+        draw.line((x, y + 3, x + 4, y + 10), fill=_TRAVELLER, width=2)
+        self._label(draw, (x, y + 20), _fit(draw, name, self.font, _LABEL_PX), self.font, _INK)
+        asked, answered = nights.travellers.get(name, (0, 0))
+        lines = [f"traveller, {answered} of {asked} answered" if asked else "traveller"]
+        waiting = nights.waiting.get(name)
+        if waiting is not None:
+            lines.append(f"waits: {waiting}")
+        for number, line in enumerate(lines):
+            text = _fit(draw, line, self.small, _LINE_PX)
+            self._label(draw, (x, y + 35 + 12 * number), text, self.small, _TRAVELLER)
 
     def _storm(self, draw: ImageDraw.ImageDraw, t: int) -> None:
         storm = self.model.storm_at(t)
@@ -371,7 +584,7 @@ class _Painter:
             if t < rider.end_at:
                 f = rider.position(t)
                 x, y = ax + (bx - ax) * f + ox, ay + (by - ay) * f + oy
-                colour = _COLOURS.get(rider.type, (85, 85, 85))
+                colour = self.colours.get(rider.type, (85, 85, 85))
                 draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour, outline=(255, 255, 255))
             elif rider.fate == "dropped" and rider.end_at == t:
                 x, y = ax + (bx - ax) * 0.86 + ox, ay + (by - ay) * 0.86 + oy
@@ -482,11 +695,41 @@ class _Painter:
             (16, top + 4), _fit(draw, text, self.small, WIDTH - 32), font=self.small, fill=_GREEN
         )
 
+    def _nights(self, draw: ImageDraw.ImageDraw, nights: JourneyFold) -> None:
+        """A journey's omniscient strip: the nights chosen so far (the latest that fit), and
+        how many of the travellers' requests are answered."""
+        if not nights.chosen and not nights.asked:
+            return
+        top = _MAP_BOTTOM - 20
+        draw.rectangle((11, top, WIDTH - 11, _MAP_BOTTOM - 1), fill=_CHOSEN_STRIP)
+        plural = "s" if nights.asked != 1 else ""
+        answered = f"{nights.answered} of {nights.asked} request{plural} answered"
+        answered = _fit(draw, answered, self.small, WIDTH // 3)
+        draw.text((WIDTH - 16, top + 4), answered, font=self.small, fill=_TRAVELLER, anchor="ra")
+        room = WIDTH - 32 - int(draw.textlength(answered, font=self.small)) - 14
+        told = [f"{slot} {what.removeprefix('a ')}" for slot, what in sorted(nights.chosen.items())]
+        count = len(told)
+        head = (
+            f"* {count} night{'s' if count != 1 else ''} chosen: "
+            if told
+            else "* no night chosen yet"
+        )
+        text = head
+        for shown in range(count, 0, -1):  # the latest nights that fit
+            text = head + ("..., " if shown < count else "") + ", ".join(told[count - shown :])
+            if draw.textlength(_ascii(text), font=self.small) <= room:
+                break
+        draw.text((16, top + 4), _fit(draw, text, self.small, room), font=self.small, fill=_GREEN)
+
     def _legend(self, draw: ImageDraw.ImageDraw) -> None:
         """The riders' colours in the glossary's words, on two rows, and the majority's rings."""
         x, y = 14, _LEGEND_Y
-        for kind, colour in _COLOURS.items():
-            word = RIDER_WORDS[kind]
+        words = (
+            _JOURNEY_LEGEND
+            if self.journey
+            else tuple((RIDER_WORDS[kind], colour) for kind, colour in _COLOURS.items())
+        )
+        for word, colour in words:
             width = 18 + int(draw.textlength(word, font=self.small)) + 6
             if x + width > WIDTH - 10:
                 x, y = 14, y + 15
@@ -503,6 +746,8 @@ class _Painter:
     def _caption(self, draw: ImageDraw.ImageDraw, step: GifStep) -> None:
         lines = _caption_lines(step.caption)
         colour = _DANGER if step.caption.startswith(("SAFETY", "INCOMPLETE")) else _INK
+        if self.journey and step.caption.startswith("✗"):  # a journey's broken rule
+            colour = _DANGER
         if step.note:  # a note: framed, in the note's own colour
             colour = _NOTE_INK
             bottom = _CAPTION_Y + 20 * len(lines) + 2
@@ -512,14 +757,27 @@ class _Painter:
             draw.text((14, _CAPTION_Y + i * 20), line, font=self.font, fill=colour)
 
 
+def _travellers(model: RunModel) -> frozenset[str]:
+    """The journey's travellers: the header's, and any a request names."""
+    named = model.header.get("travellers")
+    found = {str(n) for n in named} if isinstance(named, list) else set()
+    found.update(str(e["traveller"]) for e in model.events if e.get("kind") == "request")
+    return frozenset(found - set(str(c) for c in model.header.get("caravans") or []))
+
+
 def gif_frames(
     header: dict[str, Any], events: list[dict[str, Any]], *, max_frames: int = MAX_FRAMES
 ) -> tuple[list[Image.Image], list[int]]:
     """The frames of the run's GIF and how long (ms) each stays up."""
+    journey = header.get("protocol") == "multi-paxos"
     model = build_model(header, events)
-    steps = _choose(gif_steps(events, model.caravans), max(1, max_frames))
-    painter = _Painter(model)
+    caravans = model.caravans
+    if journey and header.get("caravans"):  # a broadcast to them all is to "every caravan"
+        caravans = [str(c) for c in header["caravans"]]
+    steps = _choose(gif_steps(events, caravans, journey=journey), max(1, max_frames))
+    painter = _Painter(model, journey=journey)
     fold = StateFold(model.caravans)
+    nights = JourneyFold(model.caravans) if journey else None  # a journey's leaders and nights
     frames: list[Image.Image] = []
     durations: list[int] = []
     folded = -1
@@ -529,7 +787,9 @@ def gif_frames(
         while folded + 1 < len(events) and (folded < step.index or model.times[folded + 1] == t):
             folded += 1
             fold.apply(events[folded])
-        frames.append(painter.frame(step, fold))
+            if nights is not None:
+                nights.apply(events[folded])
+        frames.append(painter.frame(step, fold, nights))
         durations.append(
             min(_LAST_FRAME_MS, _DURATION_MS[0] + _NOTE_MS_PER_CHAR * len(step.caption))
             if step.note
@@ -537,7 +797,7 @@ def gif_frames(
         )
     if not frames:  # a trace with nothing to show still makes a (one-frame) picture
         told = incomplete_note(summarize_trace(events))  # not even an end event
-        frames.append(painter.frame(GifStep(0, 0, told), fold))
+        frames.append(painter.frame(GifStep(0, 0, told), fold, nights))
         durations.append(_LAST_FRAME_MS)
     durations[-1] = _LAST_FRAME_MS
     return frames, durations
@@ -562,7 +822,8 @@ def write_gif(
         sheet.paste(frame, (0, row * HEIGHT))
     # The drawing's own colours come first, so a colour seen in few frames is never merged away;
     # the sample fills the rest (the shades of anti-aliased text and circles).
-    named = list(dict.fromkeys(_NAMED_COLOURS))
+    journey = header.get("protocol") == "multi-paxos"
+    named = list(dict.fromkeys(_JOURNEY_NAMED_COLOURS if journey else _NAMED_COLOURS))
     shades = (
         sheet.quantize(
             colors=_COLOURS_IN_GIF - len(named),

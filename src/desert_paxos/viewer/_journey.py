@@ -27,6 +27,10 @@ drawn by its own view (``check._history_view``): one bar per request, the
 linearization points, and for a violation the longest linearizable prefix and
 the first request that cannot be placed. The check is bounded by
 :data:`HISTORY_MAX_STATES` (no time limit, so the page is the same every time).
+
+The GIF of a journey reads the same events one at a time, with
+:class:`JourneyFold`: who leads, how many nights each caravan knows and has
+executed, the nights chosen so far and the requests answered, at each frame.
 """
 
 from __future__ import annotations
@@ -35,9 +39,12 @@ import html
 from pathlib import Path
 from typing import Any
 
+from ..narrate._journey import _what
+
 __all__ = [
     "HISTORY_MAX_STATES",
     "MAX_NIGHTS",
+    "JourneyFold",
     "cell_state",
     "history_view_html",
     "log_cell_states",
@@ -208,3 +215,102 @@ def history_view_html(header: dict[str, Any], events: list[dict[str, Any]]) -> s
         "<section id='history-view' aria-label='the travellers history'>"
         f"{intro}<style>#history-view {{{HISTORY_CSS}}}</style>{body}</section>"
     )
+
+
+def _later(ballot: Any, than: Any) -> bool:
+    """``ballot`` outranks ``than`` (banners as in the trace: ``[round, "Name"]``)."""
+    if not (isinstance(ballot, list) and isinstance(than, list)):
+        return False
+    try:
+        return bool(tuple(ballot) > tuple(than))
+    except TypeError:  # a hand-made trace's odd banner: not comparable, not later
+        return False
+
+
+class JourneyFold:
+    """What the journey's GIF tells at one moment, updated one trace event at a time.
+
+    Read from the events only, as the log view reads them: who leads under which
+    banner (``elected``, until it collapses, gets up again, or cancels its
+    heartbeat: it stepped down for a higher banner), who stands for election (its
+    patience for a heartbeat ran out, and it has not won, collapsed, nor promised
+    another caravan's banner since), how many nights each caravan
+    knows (``learn``) and has executed (``execute``; a caravan that gets up again
+    has executed the nights of its logbook's floor and knows nothing more yet),
+    which nights are chosen (``chosen``, the first time; a chosen night never
+    changes), and the travellers' requests asked and answered.
+    """
+
+    def __init__(self, caravans: list[str]) -> None:
+        self.leading: dict[str, Any] = {}  # caravan -> the banner it leads under
+        self.standing: set[str] = set()  # caravans that stand for election
+        self.promised: dict[str, Any] = {}  # caravan -> the banner its logbook last promised
+        self.executed: dict[str, int] = {name: 0 for name in caravans}
+        self.known: dict[str, set[int]] = {name: set() for name in caravans}
+        self.chosen: dict[int, str] = {}  # night -> its command, in the order chosen
+        self.asked = 0  # requests asked (a retry is the same request)
+        self.answered = 0
+        self.waiting: dict[str, str] = {}  # traveller -> the request it waits on
+        self.travellers: dict[str, tuple[int, int]] = {}  # traveller -> (asked, answered)
+
+    def knows(self, caravan: str) -> int:
+        """How many nights ``caravan`` knows: those it executed and those it learned past them."""
+        executed = self.executed.get(caravan, 0)
+        return executed + sum(1 for s in self.known.get(caravan, ()) if s > executed)
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        node = event.get("node")
+        slot = event.get("slot")
+        match kind:
+            case "elected" if isinstance(node, str):
+                self.leading[node] = event.get("ballot")
+                self.standing.discard(node)
+            case "timer" if event.get("name") == "election" and isinstance(node, str):
+                if node not in self.leading:
+                    self.standing.add(node)
+            case "timer_cancel" if event.get("name") == "heartbeat" and isinstance(node, str):
+                self.leading.pop(node, None)  # a leader steps down: no more heartbeats
+            case "persist" if isinstance(node, str):
+                promised = event.get("promised")
+                if node in self.leading and _later(promised, self.leading[node]):
+                    self.leading.pop(node)  # it promised a higher banner than its own
+                others = isinstance(promised, list) and promised[1:] != [node]
+                if others and promised != self.promised.get(node):
+                    self.standing.discard(node)  # it promised another caravan's banner: follows
+                self.promised[node] = promised
+            case "crash" if isinstance(node, str):
+                self.leading.pop(node, None)
+                self.standing.discard(node)
+            case "recover" if isinstance(node, str):  # up from its logbook: memory is gone
+                self.leading.pop(node, None)
+                self.promised[node] = event.get("promised")
+                self.standing.discard(node)
+                floor = event.get("floor")
+                self.executed[node] = floor if isinstance(floor, int) else 0
+                self.known[node] = set()
+            case "learn" if isinstance(node, str) and isinstance(slot, int):
+                self.known.setdefault(node, set()).add(slot)
+            case "execute" if isinstance(node, str) and isinstance(slot, int):
+                self.executed[node] = max(self.executed.get(node, 0), slot)
+            case "chosen" if isinstance(slot, int):
+                command = event.get("command")
+                what = _what(command) if isinstance(command, dict) else str(event.get("value"))
+                self.chosen.setdefault(slot, what)
+            case "request":
+                who = str(event.get("traveller"))
+                asked, answered = self.travellers.get(who, (0, 0))
+                if not event.get("retry"):
+                    self.asked += 1
+                    asked += 1
+                self.travellers[who] = (asked, answered)
+                request = {
+                    k: v for k, v in event.items() if k in ("op", "key", "value", "expected")
+                }
+                self.waiting[who] = _what(request)
+            case "response":
+                who = str(event.get("traveller"))
+                asked, answered = self.travellers.get(who, (0, 0))
+                self.answered += 1
+                self.travellers[who] = (asked, answered + 1)
+                self.waiting.pop(who, None)
