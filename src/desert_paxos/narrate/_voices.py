@@ -103,6 +103,7 @@ _CARRIES = {
     "decided": "news of the campsite",
     "inquire": "inquiry",
 }
+RIDER_WORDS = _CARRIES  # the same table, public for the map, the page and the GIF
 
 
 def _message_story(src: str, dst: str | list[str], msg: dict[str, Any], everyone: bool) -> str:

@@ -32,8 +32,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from ..narrate import RIDER_WORDS
 from ..narrate._layout import GLUE, cell_width, clip, wrap
-from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..protocol import AcceptorRecord, Ballot, Caravan
 from ..protocol._proposer import ACCEPTING, BACKING_OFF, PREPARING
 

@@ -25,9 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from .._files import write_output
-from ..narrate import GLOSSARY, event_level, fmt_ballot, protocol_voice, story_voice
+from ..narrate import (
+    GLOSSARY,
+    RIDER_WORDS,
+    event_level,
+    fmt_ballot,
+    protocol_voice,
+    story_voice,
+)
 from ..narrate._journey import journey_level, journey_protocol_voice, journey_story_voice
-from ..narrate._voices import _CARRIES as RIDER_WORDS
 from ..trace import incomplete_note, summarize_trace
 from ._journey import history_view_html, log_view_html
 from ._model import (
