@@ -1,6 +1,6 @@
 """The simulator's cached link table equals the straightforward per-link computation.
 
-``_link_table`` builds each link's rider rules once per network (and caches
+``link_table`` builds each link's rider rules once per network (and caches
 them); the reference below is the original loop it replaced: for every pair,
 walk every override in order, a later one replacing loss and duplication and
 keeping an earlier delay when it names none. Hypothesis draws overrides that
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from desert_paxos.protocol import DEFAULT_CARAVANS
 from desert_paxos.scenario import Delay, Link, Network
-from desert_paxos.sim._simulator import _link_table
+from desert_paxos.sim import link_table
 
 NAMES = DEFAULT_CARAVANS
 
@@ -64,7 +64,7 @@ networks = st.builds(
 
 @given(networks)
 def test_link_table_matches_the_straightforward_loop(network: Network) -> None:
-    assert _link_table(network, NAMES) == reference(network, NAMES)
+    assert link_table(network, NAMES) == reference(network, NAMES)
 
 
 def test_repeated_overrides_keep_the_earlier_delay_and_take_the_later_loss() -> None:
@@ -75,6 +75,6 @@ def test_repeated_overrides_keep_the_earlier_delay_and_take_the_later_loss() -> 
             Link(src="Itri", dst="Taziri", duplicate=0.25),
         )
     )
-    rules = _link_table(network, NAMES)[("Itri", "Taziri")]
+    rules = link_table(network, NAMES)[("Itri", "Taziri")]
     assert rules == (False, 90, 10, 0.0, 0.0, 0.25)
     assert rules == reference(network, NAMES)[("Itri", "Taziri")]

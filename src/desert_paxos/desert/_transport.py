@@ -39,8 +39,8 @@ from typing import Any, cast
 
 from ..protocol import Message, message_from_json, message_to_json
 from ..scenario import Network
+from ..sim import link_table
 from ..sim._events import BUILDERS, DELIVERY, SEND, drop_event
-from ..sim._simulator import _link_table
 
 __all__ = [
     "RIDERS_PER_LIFE",
@@ -67,7 +67,7 @@ class LinkRules:
 
     def __init__(self, network: Network, names: tuple[str, ...]) -> None:
         self.network = network
-        self.links: dict[tuple[str, str], Link] = _link_table(network, names)
+        self.links: dict[tuple[str, str], Link] = link_table(network, names)
 
     def __getitem__(self, key: tuple[str, str]) -> Link:
         return self.links[key]

@@ -117,7 +117,7 @@ _Link = tuple[bool, int, int, float, float, float]
 
 
 @lru_cache(maxsize=64)
-def _link_table(network: Network, names: tuple[str, ...]) -> dict[tuple[str, str], _Link]:
+def link_table(network: Network, names: tuple[str, ...]) -> dict[tuple[str, str], _Link]:
     """Every (src, dst) link's rules. Cached: a sweep of seeds shares one table.
 
     The table is never changed in place (a network change builds a new one), so
@@ -211,7 +211,7 @@ class Simulation:
     # -- setup ----------------------------------------------------------------
 
     def _build_links(self) -> dict[tuple[str, str], _Link]:
-        return _link_table(self.network, self.nodes)
+        return link_table(self.network, self.nodes)
 
     def start(self) -> None:
         """Wake every caravan and lay the desert's script on the heap (idempotent)."""
