@@ -93,15 +93,17 @@ def test_the_log_cells_follow_the_time(journey: tuple[Path, dict[str, Any], list
     assert end[slot, first["by"][0]] == "executed"
 
 
-def test_the_gif_of_a_journey_refuses_with_exit_2(
+def test_the_gif_of_a_journey_is_drawn_beside_its_page(
     journey: tuple[Path, dict[str, Any], list[Any]], tmp_path: Path
 ) -> None:
-    trace, _, _ = journey
-    gif = tmp_path / "j.gif"
-    done = cli("export", str(trace), "--gif", str(gif))
-    assert done.returncode == 2
-    assert "the GIF draws single-decree deserts; use --html for a journey" in done.stderr
-    assert "Traceback" not in done.stderr and not gif.exists()
+    trace, _, events = journey
+    gif, page = tmp_path / "j.gif", tmp_path / "j.html"
+    done = cli("export", str(trace), "--html", str(page), "--gif", str(gif), "--max-frames", "40")
+    assert done.returncode == 0, done.stderr
+    assert "single-decree" not in done.stderr and "Traceback" not in done.stderr
+    assert f"wrote {gif}: 40 frames" in done.stdout
+    assert gif.read_bytes().startswith(b"GIF89a") and page.exists()
+    assert len(events) > 40  # so the cap is what made it 40
 
 
 def _chromium() -> str | None:

@@ -77,11 +77,6 @@ def _main(args: argparse.Namespace) -> int:
         check_output(args.html, what="the page", inputs=inputs)
         inputs.append(("page given to --html", args.html))
     if args.gif:
-        if header.get("protocol") == "multi-paxos":  # promise/vote words would be wrong words
-            raise CliError(
-                f"--gif: {args.trace} is a journey; "
-                "the GIF draws single-decree deserts; use --html for a journey"
-            )
         check_output(args.gif, what="the GIF", inputs=inputs)
         inputs.append(("GIF given to --gif", args.gif))
     if args.history:
