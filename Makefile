@@ -44,7 +44,7 @@ bench: setup
 
 # The README's animations, drawn by the project from its own runs.
 gifs: setup
-	@tmp=$$(mktemp -d) && for s in calm-day sandstorm-minority; do \
+	@tmp=$$(mktemp -d) && for s in calm-day sandstorm-minority leader-collapses; do \
 	  $(BIN)/desert-paxos run $$s --trace $$tmp/$$s.jsonl --log-level quiet >/dev/null && \
 	  $(BIN)/desert-paxos export $$tmp/$$s.jsonl --gif docs/$$s.gif || exit 1; \
 	done; rm -rf $$tmp
