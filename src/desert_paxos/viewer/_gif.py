@@ -48,11 +48,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._files import output_binary
-from ..narrate import event_level, fmt_ballot, story_voice
+from ..narrate import RIDER_WORDS, event_level, fmt_ballot, story_voice
 from ..narrate._journey import JourneyStory, journey_story_voice
-from ..narrate._voices import (
-    _CARRIES as RIDER_WORDS,
-)  # what each rider carries, in the glossary's words
 from ..trace import incomplete_note, summarize_trace
 from ._journey import JourneyFold
 from ._model import Majority, RunModel, StateFold, build_model
