@@ -311,3 +311,22 @@ def test_journeys_satisfy_the_scenario_json_schema(name: str) -> None:
             jsonschema.validate(wrong, schema)
         with pytest.raises(ScenarioError):
             scenario_from_data(wrong, "wrong")
+
+
+def test_the_sandstorm_of_sandstorm_isolates_leader_cuts_off_the_leader() -> None:
+    """The built-in's storm and note are about the caravan that leads when it strikes."""
+    scenario = load_builtin("sandstorm-isolates-leader")
+    events, _ = traced(scenario)
+    storm = next(e for e in events if e["kind"] == "sandstorm")
+    calm = next(e for e in events if e["kind"] == "calm")
+    before = [e for e in events if e["kind"] == "elected" and e["t"] < storm["t"]]
+    leader = max(before, key=lambda e: tuple(e["ballot"]))["node"]
+    caravans = set(scenario.caravans)
+    majority = len(caravans) // 2 + 1
+    side = next(g for g in storm["groups"] if leader in g)
+    assert len(caravans.intersection(side)) < majority
+    # The far side elects a leader of its own during the storm.
+    during = [e for e in events if e["kind"] == "elected" and storm["t"] < e["t"] < calm["t"]]
+    assert during and all(e["node"] not in side for e in during)
+    note = next(e for e in events if e["kind"] == "note")
+    assert f"The leader {leader} is cut off" in note["text"]
