@@ -72,14 +72,19 @@ _MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: every bit of a state's hash move
 _MIX_MASK = (1 << 64) - 1
 
 
-def owner(state: State, of: int) -> int:
+def owner(state: State, of: int, low_mask: int) -> int:
     """The process (of ``of``) a state belongs to in a parallel search.
 
+    Chosen by the state's low part alone (``state & low_mask``: everything but the
+    riders in flight), so every state of one low part is expanded by one process and
+    the moves of a low part, which are made once and kept, are made in one process
+    only: owned by the whole state's hash, each process met nearly every low part and
+    made its moves again, and two processes did twice the serial search's work.
     ``hash`` of an integer is the same in every process, but it is the integer modulo
     2**61 - 1, whose low bits come from a few fields only; multiplied by an odd constant
     and taken from the middle, every bit of it counts, and the shares come out even.
     """
-    return (((hash(state) * _MIX) & _MIX_MASK) >> 32) % of
+    return (((hash(state & low_mask) * _MIX) & _MIX_MASK) >> 32) % of
 
 
 class Breadth:
@@ -401,7 +406,9 @@ class Breadth:
                         self.broken = (key, nxt)
                         return next_level, next_sleeps, done
                     if sharded:
-                        belongs = (((hash(nxt) * _MIX) & _MIX_MASK) >> 32) % of  # owner()
+                        belongs = (
+                            ((hash(nxt & low_mask) * _MIX) & _MIX_MASK) >> 32
+                        ) % of  # owner()
                         if belongs != me:
                             box = outbox[belongs]
                             sent = box.get(nxt)

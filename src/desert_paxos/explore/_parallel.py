@@ -125,7 +125,7 @@ def _coordinate(
     share = -1 if max_states is None else -(-max_states // workers)  # each worker's bound
     initial = model.initial
     inbox: list[list[bytes]] = [[] for _ in range(workers)]
-    inbox[owner(initial, workers)].append(pickle.dumps([(initial, None, 0)]))
+    inbox[owner(initial, workers, model._low_mask)].append(pickle.dumps([(initial, None, 0)]))
     sent = [0] * workers  # how much of the log each worker has been sent
     depth = 0
     last_report = started
@@ -147,7 +147,7 @@ def _coordinate(
         if broken:  # the first worker's, so the same run tells the same story
             me, (invariant, before, after) = broken[0]
             result.violation = invariant
-            result.path = [*_path_back(conns, before), after]
+            result.path = [*_path_back(conns, before, model._low_mask), after]
             result.depth = depth + 1
             return
         result.depth = depth
@@ -188,11 +188,11 @@ def _gather(conns: list[Connection], numbering: _Numbering) -> dict[int, tuple[A
     return done
 
 
-def _path_back(conns: list[Connection], state: State) -> list[State]:
+def _path_back(conns: list[Connection], state: State, low_mask: int) -> list[State]:
     """The states from the start to ``state``, each parent asked of its owner."""
     path = [state]
     while True:
-        conn = conns[owner(path[-1], len(conns))]
+        conn = conns[owner(path[-1], len(conns), low_mask)]
         conn.send(("parent", path[-1]))
         before = conn.recv()
         if before is None:
