@@ -30,7 +30,14 @@ from typing import Any
 from ._story import Told
 from ._voices import fmt_ballot, join_names
 
-__all__ = ["JourneyStory", "journey_level", "journey_protocol_voice", "journey_story_voice"]
+__all__ = [
+    "JourneyStory",
+    "command_words",
+    "journey_level",
+    "journey_protocol_voice",
+    "journey_story_voice",
+    "request_words",
+]
 
 _INFO = {
     "request",
@@ -56,7 +63,7 @@ _WAITS = {
 }
 
 
-def _what(command: Any) -> str:
+def command_words(command: Any) -> str:
     """``put water 40``, ``get water``, ``cas water 40 -> 30`` or ``a rest day``."""
     if not isinstance(command, dict) or command.get("op") == "rest":
         return "a rest day"
@@ -71,7 +78,7 @@ def _what(command: Any) -> str:
 def _whose(command: Any) -> str:
     if not isinstance(command, dict) or command.get("op") == "rest":
         return "a rest day"
-    return f"{command.get('traveller')}'s {_what(command)}"
+    return f"{command.get('traveller')}'s {command_words(command)}"
 
 
 def _answer(event: dict[str, Any]) -> str:
@@ -84,8 +91,11 @@ def _answer(event: dict[str, Any]) -> str:
     return "done"
 
 
-def _request_of(event: dict[str, Any]) -> str:
-    return _what({k: v for k, v in event.items() if k in ("op", "key", "value", "expected")})
+def request_words(event: dict[str, Any]) -> str:
+    """What a ``request`` event asks, in :func:`command_words`' words."""
+    return command_words(
+        {k: v for k, v in event.items() if k in ("op", "key", "value", "expected")}
+    )
 
 
 def journey_story_voice(event: dict[str, Any], everyone: bool = False) -> str:
@@ -102,12 +112,12 @@ def journey_story_voice(event: dict[str, Any], everyone: bool = False) -> str:
                 else ""
             )
             return (
-                f"{event.get('traveller')} asks {event.get('caravan')} to {_request_of(event)}"
+                f"{event.get('traveller')} asks {event.get('caravan')} to {request_words(event)}"
                 f"{again} (request {event.get('request')})."
             )
         case "response":
             return (
-                f"{event.get('traveller')} has its answer to {_request_of(event)}: "
+                f"{event.get('traveller')} has its answer to {request_words(event)}: "
                 f"{_answer(event)}."
             )
         case "elected":
@@ -254,7 +264,7 @@ def journey_protocol_voice(event: dict[str, Any], dst_label: str | None = None) 
         msg = event.get("msg") or {}
         dst = dst_label if dst_label is not None else event.get("dst")
         fields = ", ".join(
-            f"{k}={fmt_ballot(v) if k in ('ballot', 'promised') else (_what(v) if k == 'command' else v)}"
+            f"{k}={fmt_ballot(v) if k in ('ballot', 'promised') else (command_words(v) if k == 'command' else v)}"
             for k, v in msg.items()
             if k not in ("type", "votes", "supplies", "table")
         )
@@ -266,7 +276,7 @@ def journey_protocol_voice(event: dict[str, Any], dst_label: str | None = None) 
         case "chosen":
             return f"slot {event.get('slot')} chosen: {event.get('value')} by {event.get('by')} @ {fmt_ballot(event.get('ballot'))}"
         case "learn":
-            return f"{event.get('node')}: decision(slot={event.get('slot')}, {_what(event.get('command'))})"
+            return f"{event.get('node')}: decision(slot={event.get('slot')}, {command_words(event.get('command'))})"
         case "execute":
             return f"{event.get('node')}: perform(slot={event.get('slot')}) ok={event.get('ok')} result={event.get('result')} dup={event.get('again')}"
         case "request":

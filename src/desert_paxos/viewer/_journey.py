@@ -39,7 +39,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from ..narrate._journey import _what
+from ..narrate._journey import command_words, request_words
 
 __all__ = [
     "HISTORY_MAX_STATES",
@@ -248,10 +248,17 @@ class JourneyFold:
         self.executed: dict[str, int] = {name: 0 for name in caravans}
         self.known: dict[str, set[int]] = {name: set() for name in caravans}
         self.chosen: dict[int, str] = {}  # night -> its command, in the order chosen
-        self.asked = 0  # requests asked (a retry is the same request)
-        self.answered = 0
         self.waiting: dict[str, str] = {}  # traveller -> the request it waits on
         self.travellers: dict[str, tuple[int, int]] = {}  # traveller -> (asked, answered)
+
+    @property
+    def asked(self) -> int:
+        """Requests asked by every traveller (a retry is the same request)."""
+        return sum(asked for asked, _ in self.travellers.values())
+
+    @property
+    def answered(self) -> int:
+        return sum(answered for _, answered in self.travellers.values())
 
     def knows(self, caravan: str) -> int:
         """How many nights ``caravan`` knows: those it executed and those it learned past them."""
@@ -295,22 +302,19 @@ class JourneyFold:
                 self.executed[node] = max(self.executed.get(node, 0), slot)
             case "chosen" if isinstance(slot, int):
                 command = event.get("command")
-                what = _what(command) if isinstance(command, dict) else str(event.get("value"))
+                what = (
+                    command_words(command) if isinstance(command, dict) else str(event.get("value"))
+                )
                 self.chosen.setdefault(slot, what)
             case "request":
                 who = str(event.get("traveller"))
                 asked, answered = self.travellers.get(who, (0, 0))
                 if not event.get("retry"):
-                    self.asked += 1
                     asked += 1
                 self.travellers[who] = (asked, answered)
-                request = {
-                    k: v for k, v in event.items() if k in ("op", "key", "value", "expected")
-                }
-                self.waiting[who] = _what(request)
+                self.waiting[who] = request_words(event)
             case "response":
                 who = str(event.get("traveller"))
                 asked, answered = self.travellers.get(who, (0, 0))
-                self.answered += 1
                 self.travellers[who] = (asked, answered + 1)
                 self.waiting.pop(who, None)
