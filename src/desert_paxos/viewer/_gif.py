@@ -64,35 +64,13 @@ MAX_FRAMES = 120
 _COLOURS_IN_GIF = 64
 _PALETTE_SAMPLE = 12  # frames the shared palette is taken from
 
-_KEY_KINDS = frozenset(
-    {
-        "propose",
-        "decide",
-        "adopt",
-        "chosen",
-        "sandstorm",
-        "calm",
-        "crash",
-        "recover",
-        "violation",
-        "note",
-    }
+# The desert's own key steps, whichever protocol crosses it.
+_DESERT_KEY_KINDS = frozenset(
+    {"chosen", "sandstorm", "calm", "crash", "recover", "violation", "note"}
 )
+_KEY_KINDS = _DESERT_KEY_KINDS | {"propose", "decide", "adopt"}
 # A journey's key steps: its elections, nights chosen, travellers' requests and answers.
-_JOURNEY_KEY_KINDS = frozenset(
-    {
-        "elected",
-        "chosen",
-        "request",
-        "response",
-        "sandstorm",
-        "calm",
-        "crash",
-        "recover",
-        "violation",
-        "note",
-    }
-)
+_JOURNEY_KEY_KINDS = _DESERT_KEY_KINDS | {"elected", "request", "response"}
 _DURATION_MS = {0: 1700, 1: 650, 2: 420}
 _LAST_FRAME_MS = 4000
 _NOTE_MS_PER_CHAR = (
@@ -227,6 +205,91 @@ def _merged_broadcast(events: list[dict[str, Any]], start: int, caravans: list[s
     return end
 
 
+class _DesertVoice:
+    """How :func:`gif_steps` tells a single-decree day: the story voice, event by event."""
+
+    key_kinds = _KEY_KINDS
+    timer_tier, drop_tier = 1, 1  # a proposer's patience running out, a rider lost
+    once = False
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
+
+    def tell(self, index: int) -> str:
+        return story_voice(self.events[index])
+
+    def rider(self, index: int) -> str:
+        return self.tell(index)
+
+    def broadcast(self, event: dict[str, Any], everyone: bool) -> str:
+        return story_voice(event, everyone=everyone)
+
+    def send_tier(self, event: dict[str, Any]) -> int:
+        return 1
+
+    def level(self, index: int) -> int:
+        return event_level(self.events[index])
+
+    def ending(self) -> str:
+        end = self.events[-1]
+        decided = end.get("decided")
+        if end.get("reason") == "violation":  # whatever was decided is not a campsite agreed
+            broken: dict[str, Any] = next(
+                (e for e in reversed(self.events) if e.get("kind") == "violation"), {}
+            )
+            return (
+                f"The day ends where safety broke ({broken.get('invariant', 'an invariant')}): "
+                "no campsite decided here can be trusted."
+            )
+        if decided:
+            return f"The day ends: the caravans camp at {decided}."
+        return "The day ends without a campsite."
+
+    def cut_short(self) -> str:
+        return incomplete_note(summarize_trace(self.events))
+
+
+class _JourneyVoice(_DesertVoice):
+    """A journey: told in order by its story (so a caption has the story's context), with
+    elections, nights chosen, requests and answers as key steps; a caravan standing for
+    election is key too, and heartbeats and lost riders come last."""
+
+    key_kinds = _JOURNEY_KEY_KINDS
+    timer_tier, drop_tier = 0, 2
+    # A second rider told the same way in the same tick (a catch-up's news, a vote sent
+    # again) would draw the same frame again (a frame shows the end of its tick).
+    once = True
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        super().__init__(events)
+        story = JourneyStory()
+        self.told = [story.tell(event) for event in events]
+
+    def tell(self, index: int) -> str:
+        return self.told[index].story
+
+    def rider(self, index: int) -> str:
+        return _sentence(self.tell(index))
+
+    def broadcast(self, event: dict[str, Any], everyone: bool) -> str:
+        return _sentence(journey_story_voice(event, everyone=everyone))
+
+    def send_tier(self, event: dict[str, Any]) -> int:
+        # Heartbeats ride all journey long: they come after the riders that do the work.
+        msg = event.get("msg")
+        return 2 if isinstance(msg, dict) and msg.get("type") == "heartbeat" else 1
+
+    def level(self, index: int) -> int:
+        return self.told[index].level
+
+    def ending(self) -> str:
+        return self.told[-1].story
+
+    def cut_short(self) -> str:
+        nights = len({e.get("slot") for e in self.events if e.get("kind") == "chosen"})
+        return f"{super().cut_short()} Nights chosen in it: {nights}."
+
+
 def gif_steps(
     events: list[dict[str, Any]], caravans: list[str], *, journey: bool = False
 ) -> list[GifStep]:
@@ -235,102 +298,41 @@ def gif_steps(
     A ``journey`` (a Multi-Paxos trace) is told in the journey's story voice, with its
     own key steps: elections, nights chosen, requests and answers, and the desert's events.
     """
-    if journey:
-        return _journey_steps(events, caravans)
+    voice = _JourneyVoice(events) if journey else _DesertVoice(events)
     steps: list[GifStep] = []
     index = 0
     while index < len(events):
         event = events[index]
         kind = event.get("kind")
         self_message = event.get("src") is not None and event.get("src") == event.get("dst")
-        if kind in _KEY_KINDS:
-            steps.append(GifStep(index, 0, story_voice(event), note=kind == "note"))
+        if kind in voice.key_kinds:
+            steps.append(GifStep(index, 0, voice.tell(index), note=kind == "note"))
         elif kind == "send" and "copy_of" not in event:
             last = _merged_broadcast(events, index, caravans)
             group = events[index : last + 1]
             dsts = [str(e.get("dst")) for e in group]
+            tier = voice.send_tier(event)
             if len(group) > 1:
                 everyone = sorted(dsts) == sorted(caravans)
-                caption = story_voice(dict(event, dst=dsts), everyone=everyone)
-                steps.append(GifStep(last, 1, caption))
+                steps.append(GifStep(last, tier, voice.broadcast(dict(event, dst=dsts), everyone)))
             elif not self_message:
-                steps.append(GifStep(index, 1, story_voice(event)))
+                steps.append(GifStep(index, tier, voice.rider(index)))
             index = last
         elif kind == "send":  # the desert's duplicate of a rider
-            steps.append(GifStep(index, 1, "The desert doubles a rider: " + story_voice(event)))
-        elif kind == "drop" or (kind == "timer" and event_level(event) <= 1):
-            steps.append(GifStep(index, 1, story_voice(event)))
-        elif kind == "deliver" and not self_message:
-            steps.append(GifStep(index, 2, story_voice(event)))
-        index += 1
-    if events and events[-1].get("kind") == "end":
-        end = events[-1]
-        decided = end.get("decided")
-        told = (
-            f"The day ends: the caravans camp at {decided}."
-            if decided
-            else "The day ends without a campsite."
-        )
-        if end.get("reason") == "violation":  # whatever was decided is not a campsite agreed
-            broken: dict[str, Any] = next(
-                (e for e in reversed(events) if e.get("kind") == "violation"), {}
-            )
-            told = (
-                f"The day ends where safety broke ({broken.get('invariant', 'an invariant')}): "
-                "no campsite decided here can be trusted."
-            )
-        steps.append(GifStep(len(events) - 1, 0, told))
-    elif events:  # a run cut short: say so, and what the trace holds
-        steps.append(GifStep(len(events) - 1, 0, incomplete_note(summarize_trace(events))))
-    return steps
-
-
-def _journey_steps(events: list[dict[str, Any]], caravans: list[str]) -> list[GifStep]:
-    """:func:`gif_steps` of a journey: the steps its story tells, in its voice and levels."""
-    story = JourneyStory()  # told in order, so a caption has the story's context
-    told = [story.tell(event) for event in events]
-    steps: list[GifStep] = []
-    index = 0
-    while index < len(events):
-        event = events[index]
-        kind = event.get("kind")
-        self_message = event.get("src") is not None and event.get("src") == event.get("dst")
-        if kind in _JOURNEY_KEY_KINDS:
-            steps.append(GifStep(index, 0, told[index].story, note=kind == "note"))
-        elif kind == "send" and "copy_of" not in event:
-            last = _merged_broadcast(events, index, caravans)
-            group = events[index : last + 1]
-            dsts = [str(e.get("dst")) for e in group]
-            msg = event.get("msg")
-            # Heartbeats ride all journey long: they come after the riders that do the work.
-            tier = 2 if isinstance(msg, dict) and msg.get("type") == "heartbeat" else 1
-            if len(group) > 1:
-                everyone = sorted(dsts) == sorted(caravans)
-                caption = journey_story_voice(dict(event, dst=dsts), everyone=everyone)
-                steps.append(GifStep(last, tier, _sentence(caption)))
-            elif not self_message:
-                steps.append(GifStep(index, tier, _sentence(told[index].story)))
-            index = last
-        elif kind == "send":  # the desert's duplicate of a rider
-            caption = "The desert doubles a rider: " + _sentence(told[index].story)
-            steps.append(GifStep(index, 1, caption))
-        elif kind == "timer" and told[index].level <= 1:  # a caravan stands for election
-            steps.append(GifStep(index, 0, told[index].story))
+            steps.append(GifStep(index, 1, "The desert doubles a rider: " + voice.rider(index)))
+        elif kind == "timer" and voice.level(index) <= 1:
+            steps.append(GifStep(index, voice.timer_tier, voice.tell(index)))
         elif kind == "drop":  # riders lost: to a collapsed caravan, or in a sandstorm
-            steps.append(GifStep(index, 2, told[index].story))
+            steps.append(GifStep(index, voice.drop_tier, voice.tell(index)))
         elif kind == "deliver" and not self_message:
-            steps.append(GifStep(index, 2, _sentence(told[index].story)))
+            steps.append(GifStep(index, 2, voice.rider(index)))
         index += 1
     if events and events[-1].get("kind") == "end":
-        steps.append(GifStep(len(events) - 1, 0, told[-1].story))
-    elif events:  # a journey cut short: say so, what the trace holds, and the nights chosen
-        nights = len({e.get("slot") for e in events if e.get("kind") == "chosen"})
-        told_nights = f" Nights chosen in it: {nights}."
-        steps.append(
-            GifStep(len(events) - 1, 0, incomplete_note(summarize_trace(events)) + told_nights)
-        )
-    # A second rider told the same way in the same tick (a catch-up's news, a vote sent again)
-    # would draw the same frame again (a frame shows the end of its tick): it is told once.
+        steps.append(GifStep(len(events) - 1, 0, voice.ending()))
+    elif events:  # a run cut short: say so, and what the trace holds
+        steps.append(GifStep(len(events) - 1, 0, voice.cut_short()))
+    if not voice.once:
+        return steps
     seen: set[tuple[Any, str]] = set()
     once: list[GifStep] = []
     for step in steps:
@@ -468,11 +470,7 @@ class _Painter:
             lines: list[tuple[str, tuple[int, int, int]]] = []
             label = _fit(draw, name, self.font, _LABEL_PX)
             if not state.alive:
-                draw.ellipse(
-                    (x - 20, y - 20, x + 20, y + 20), fill=(187, 187, 187), outline=(119,) * 3
-                )
-                draw.line((x - 9, y - 9, x + 9, y + 9), fill=_DANGER, width=4)
-                draw.line((x - 9, y + 9, x + 9, y - 9), fill=_DANGER, width=4)
+                _collapsed_tent(draw, x, y)
                 label += " - collapsed"
                 kept = f"banner {fmt_ballot(promised)}" if promised is not None else "no promise"
                 lines.append((f"logbook: {kept}", _LABEL))
@@ -508,10 +506,7 @@ class _Painter:
                     else "no nights yet"
                 )
                 lines.append((told, _LABEL))
-            self._label(draw, (x, y + 28), label, self.font, _INK if state.alive else _DANGER)
-            for number, (line, colour) in enumerate(lines):
-                text = _fit(draw, line, self.small, _LINE_PX)
-                self._label(draw, (x, y + 43 + 12 * number), text, self.small, colour)
+            self._named(draw, (x, y), label, state.alive, lines)
 
     def _traveller(
         self,
@@ -592,11 +587,7 @@ class _Painter:
         for name, (x, y) in zip(self.model.caravans, self.pos, strict=False):
             state = fold.states[name]
             if not state.alive:
-                draw.ellipse(
-                    (x - 20, y - 20, x + 20, y + 20), fill=(187, 187, 187), outline=(119,) * 3
-                )
-                draw.line((x - 9, y - 9, x + 9, y + 9), fill=_DANGER, width=4)
-                draw.line((x - 9, y + 9, x + 9, y - 9), fill=_DANGER, width=4)
+                _collapsed_tent(draw, x, y)
             elif state.decided is not None:
                 draw.ellipse(
                     (x - 20, y - 20, x + 20, y + 20), fill=(205, 235, 211), outline=_GREEN, width=3
@@ -612,7 +603,6 @@ class _Painter:
             label = _fit(draw, name, self.font, _LABEL_PX)
             if not state.alive:
                 label = _fit(draw, name, self.font, _LABEL_PX) + " - collapsed"
-            self._label(draw, (x, y + 28), label, self.font, _INK if state.alive else _DANGER)
             # Beneath the name: what it knows, then its logbook (its promise and its vote).
             lines: list[tuple[str, tuple[int, int, int]]] = []
             if state.alive and state.decided is not None:
@@ -632,9 +622,22 @@ class _Painter:
                 lines.append((f"under {fmt_ballot(vote.get('ballot'))}", _LABEL))
             else:
                 lines.append(("no vote yet", _LABEL))
-            for number, (line, colour) in enumerate(lines):
-                text = _fit(draw, line, self.small, _LINE_PX)
-                self._label(draw, (x, y + 43 + 12 * number), text, self.small, colour)
+            self._named(draw, (x, y), label, state.alive, lines)
+
+    def _named(
+        self,
+        draw: ImageDraw.ImageDraw,
+        at: tuple[float, float],
+        label: str,
+        alive: bool,
+        lines: list[tuple[str, tuple[int, int, int]]],
+    ) -> None:
+        """A caravan's name under its tent (red when collapsed), and its lines beneath."""
+        x, y = at
+        self._label(draw, (x, y + 28), label, self.font, _INK if alive else _DANGER)
+        for number, (line, colour) in enumerate(lines):
+            text = _fit(draw, line, self.small, _LINE_PX)
+            self._label(draw, (x, y + 43 + 12 * number), text, self.small, colour)
 
     def _label(
         self,
@@ -752,6 +755,13 @@ class _Painter:
         for i, line in enumerate(lines):
             line = _fit(draw, line, self.font, WIDTH - 28)
             draw.text((14, _CAPTION_Y + i * 20), line, font=self.font, fill=colour)
+
+
+def _collapsed_tent(draw: ImageDraw.ImageDraw, x: float, y: float) -> None:
+    """A collapsed caravan's tent: greyed and crossed."""
+    draw.ellipse((x - 20, y - 20, x + 20, y + 20), fill=(187, 187, 187), outline=(119,) * 3)
+    draw.line((x - 9, y - 9, x + 9, y + 9), fill=_DANGER, width=4)
+    draw.line((x - 9, y + 9, x + 9, y - 9), fill=_DANGER, width=4)
 
 
 def _travellers(model: RunModel) -> frozenset[str]:
