@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from desert_paxos.explore import ExploreOptions, Model, SearchResult, counterexample, search
+from desert_paxos.explore import (
+    ExploreOptions,
+    Model,
+    SearchResult,
+    _breadth,
+    counterexample,
+    search,
+)
 from desert_paxos.protocol import (
     VARIANTS,
     Accept,
@@ -176,6 +183,24 @@ def test_symmetry_keeps_the_verdict_and_the_shortest_length() -> None:
     assert len(folded.path) == len(plain.path)
     # The symmetric path is told with real caravans all the same.
     assert counterexample(model, folded.path, "single-choice").length == len(plain.path) - 1
+
+
+@pytest.mark.parametrize("caravans", [4, 5])
+def test_the_inlined_canonical_renaming_is_the_models_own(
+    caravans: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search inlines Model's canonical renaming for speed; with it off (through the
+    Model's methods, as the bench's profile runs) the search finds the same states."""
+    options = ExploreOptions(caravans=caravans, proposers=2, symmetry=True)
+    inlined = search(Model(options), max_states=40_000)
+    monkeypatch.setattr(_breadth, "INLINE", False)
+    called = search(Model(options), max_states=40_000)
+    assert (called.states, called.transitions, called.depth, called.symmetric_states) == (
+        inlined.states,
+        inlined.transitions,
+        inlined.depth,
+        inlined.symmetric_states,
+    )
 
 
 # -- the search's limits ----------------------------------------------------------------------
